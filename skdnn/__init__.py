@@ -1,0 +1,8 @@
+"""skdnn: the deep-learning course's NumPy networks as scikit-learn estimators."""
+
+from ._deep import DeepBinaryClassifier
+from ._logistic import LogisticRegressionGD
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["DeepBinaryClassifier", "LogisticRegressionGD", "__version__"]

@@ -1,0 +1,206 @@
+"""The course's steps 2-5 (forward, cost, backward, update) as plain functions.
+
+Notation and orientation
+------------------------
+The course stores samples as **columns**: ``X`` is ``(n_x, m)``, ``W[l]`` is
+``(n_l, n_{l-1})`` and ``Z[l] = W[l] A[l-1] + b[l]``. scikit-learn stores
+samples as **rows**. This engine works in rows so that ``X`` is never copied
+or transposed:
+
+=============  ==========================  ==============================
+course         course shape                here (rows), shape
+=============  ==========================  ==============================
+``X = A[0]``   ``(n_0, m)``                ``X``, ``(m, n_0)``
+``W[l]``       ``(n_l, n_{l-1})``          ``coefs[l-1] = W[l].T``, ``(n_{l-1}, n_l)``
+``b[l]``       ``(n_l, 1)``                ``intercepts[l-1]``, ``(n_l,)``
+``Z[l]``       ``(n_l, m)``                ``A[l-1] @ W + b``, ``(m, n_l)``
+``A[l]``       ``(n_l, m)``                ``g(Z[l])``, ``(m, n_l)``
+``dZ[l]``      ``(n_l, m)``                ``(m, n_l)``
+=============  ==========================  ==============================
+
+Every formula is the transpose of the course's, so the numbers are the same.
+The output layer is always ``LINEAR -> SIGMOID``; hidden layers use one
+activation from :mod:`skdnn.activations`.
+
+Sample weights ``s`` (all ones by default) generalise the course's ``1/m`` to
+``s_i / sum(s)``; with unit weights every formula below is the course's.
+"""
+
+import numpy as np
+
+from .activations import ACTIVATIONS, DERIVATIVES, log_sigmoid, sigmoid
+
+
+def linear_forward(A_prev, W, b, out=None):
+    """Course step 2, linear part: ``Z[l] = W[l] A[l-1] + b[l]``.
+
+    In rows: ``Z = A_prev @ W + b``.
+
+    Parameters
+    ----------
+    A_prev : ndarray of shape (m, n_{l-1})
+        Activations of the previous layer (``X`` for layer 1).
+    W : ndarray of shape (n_{l-1}, n_l)
+        ``coefs_[l-1]``, the course's ``W[l]`` transposed.
+    b : ndarray of shape (n_l,)
+        ``intercepts_[l-1]``, the course's ``b[l]`` raveled.
+    out : ndarray of shape (m, n_l), optional
+        Buffer to write ``Z`` into.
+
+    Returns
+    -------
+    Z : ndarray of shape (m, n_l)
+    """
+    assert A_prev.shape[1] == W.shape[0] and b.shape == (W.shape[1],)
+    Z = np.matmul(A_prev, W, out=out)
+    Z += b
+    return Z
+
+
+def forward_propagation(X, coefs, intercepts, activation, out=None):
+    """Course step 2: ``[LINEAR -> g] x (L-1) -> LINEAR`` (``L_model_forward``).
+
+    For ``l = 1 .. L-1``: ``Z[l] = A[l-1] @ W + b`` and ``A[l] = g(Z[l])``
+    (computed in place). The last layer is left linear: it returns the logit
+    ``Z[L]``, and ``A[L] = sigmoid(Z[L])`` is taken where it is needed, so that
+    the cost can use the stable ``log_sigmoid(Z[L])``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_0)
+    coefs, intercepts : lists of ndarray
+        The network's ``W`` and ``b``, see :func:`linear_forward`.
+    activation : str
+        Hidden-layer activation, a key of ``ACTIVATIONS``.
+    out : list of ndarray, optional
+        One buffer per layer, ``out[l-1]`` of shape ``(m, n_l)``.
+
+    Returns
+    -------
+    cache : list of ndarray
+        ``[A[0] = X, A[1], ..., A[L-1], Z[L]]``: what the backward pass needs
+        (the course's ``caches``). ``Z[L]`` has shape ``(m, 1)``.
+    """
+    g = ACTIVATIONS[activation]
+    n_layers = len(coefs)
+    cache = [X]
+    for l in range(1, n_layers + 1):
+        Z = linear_forward(
+            cache[-1],
+            coefs[l - 1],
+            intercepts[l - 1],
+            None if out is None else out[l - 1],
+        )
+        if l < n_layers:
+            g(Z)  # A[l] = g(Z[l]), in place
+        cache.append(Z)
+    return cache
+
+
+def compute_cost(Z_L, y, sample_weight, coefs, alpha):
+    """Course step 3: the cross-entropy cost ``J`` (``compute_cost``).
+
+    ``J = -(1/m) sum(y log(a) + (1 - y) log(1 - a)) + alpha/(2m) sum ||W||^2``
+
+    with ``a = sigmoid(z)``; ``log(a)`` and ``log(1 - a)`` are computed as
+    ``log_sigmoid(z)`` and ``log_sigmoid(-z)``, which are finite for any
+    finite ``z``. With sample weights ``1/m`` becomes ``s_i / sum(s)``.
+
+    Parameters
+    ----------
+    Z_L : ndarray of shape (m, 1)
+        Output logits from :func:`forward_propagation`.
+    y : ndarray of shape (m,)
+        Labels in {0, 1}, same dtype as ``Z_L``.
+    sample_weight : ndarray of shape (m,)
+    coefs : list of ndarray
+        Weights, for the L2 term.
+    alpha : float
+        L2 penalty (course 2's lambda).
+
+    Returns
+    -------
+    J : float
+    """
+    z = Z_L.ravel()
+    assert z.shape == y.shape == sample_weight.shape
+    loss = -(y * log_sigmoid(z) + (1 - y) * log_sigmoid(-z))
+    sw_sum = sample_weight.sum()
+    J = np.dot(sample_weight, loss) / sw_sum
+    if alpha:
+        J += alpha / (2 * sw_sum) * sum(np.vdot(W, W) for W in coefs)
+    return float(J)
+
+
+def backward_propagation(cache, y, sample_weight, coefs, activation, alpha):
+    """Course step 4: the gradients of ``J`` (``L_model_backward``).
+
+    Output layer (sigmoid + cross-entropy): ``dZ[L] = s * (A[L] - y)``.
+    Then for ``l = L .. 1`` (``linear_backward``, in rows)::
+
+        dW[l] = (1/sum(s)) A[l-1].T @ dZ[l] + (alpha/sum(s)) W[l]
+        db[l] = (1/sum(s)) sum over samples of dZ[l]
+        dA[l-1] = dZ[l] @ W[l].T
+        dZ[l-1] = dA[l-1] * g'(Z[l-1])        (activation_backward)
+
+    ``dA[0]``, the gradient with respect to ``X``, is never computed.
+
+    Parameters
+    ----------
+    cache : list of ndarray
+        The output of :func:`forward_propagation`; the hidden activations are
+        overwritten by nothing here, and ``cache[-1]`` (``Z[L]``) is kept.
+    y, sample_weight : ndarray of shape (m,)
+    coefs : list of ndarray
+    activation : str
+        Hidden-layer activation, a key of ``DERIVATIVES``.
+    alpha : float
+
+    Returns
+    -------
+    coef_grads, intercept_grads : lists of ndarray
+        ``dW`` and ``db`` in the shapes of ``coefs`` and ``intercepts``.
+    """
+    g_prime = DERIVATIVES[activation]
+    n_layers = len(coefs)
+    m = y.shape[0]
+    inv_sw_sum = 1 / sample_weight.sum()
+
+    A_L = sigmoid(cache[-1])
+    assert A_L.shape == (m, 1)
+    dZ = A_L
+    dZ -= y[:, np.newaxis]
+    dZ *= sample_weight[:, np.newaxis]
+
+    coef_grads = [None] * n_layers
+    intercept_grads = [None] * n_layers
+    for l in range(n_layers, 0, -1):
+        A_prev, W = cache[l - 1], coefs[l - 1]
+        dW = A_prev.T @ dZ
+        dW *= inv_sw_sum
+        if alpha:
+            dW += (alpha * inv_sw_sum) * W
+        coef_grads[l - 1] = dW
+        intercept_grads[l - 1] = inv_sw_sum * dZ.sum(axis=0)
+        if l > 1:
+            dA_prev = dZ @ W.T
+            g_prime(A_prev, dA_prev)  # dZ[l-1] = dA[l-1] * g'(Z[l-1])
+            dZ = dA_prev
+    return coef_grads, intercept_grads
+
+
+def update_parameters(coefs, intercepts, coef_grads, intercept_grads, learning_rate):
+    """Course step 5: ``theta := theta - learning_rate * dtheta``, in place."""
+    for W, b, dW, db in zip(
+        coefs, intercepts, coef_grads, intercept_grads, strict=True
+    ):
+        W -= learning_rate * dW
+        b -= learning_rate * db
+
+
+def predict_logit(X, coefs, intercepts, activation):
+    """Course step 7 without the threshold: the logit ``Z[L]``, shape ``(m,)``.
+
+    ``predict`` is ``Z[L] > 0``, which is the course's ``A[L] > 0.5``.
+    """
+    return forward_propagation(X, coefs, intercepts, activation)[-1].ravel()

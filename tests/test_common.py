@@ -1,0 +1,11 @@
+"""scikit-learn's own estimator checks, over both estimators, with no expected
+failures. Binary-only is declared through the estimator tags."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdnn import DeepBinaryClassifier, LogisticRegressionGD
+
+
+@parametrize_with_checks([DeepBinaryClassifier(), LogisticRegressionGD()])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
