@@ -1,0 +1,7 @@
+"""``python -m skdnn`` is the ``skdnn`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
