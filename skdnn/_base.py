@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -23,13 +25,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._engine import (
-    backward_propagation,
-    compute_cost,
-    forward_propagation,
-    predict_logit,
-    update_parameters,
-)
+from ._engine import compute_cost, forward_propagation, predict_logit
+from ._solvers import SOLVERS, choose_space
 from .activations import log_sigmoid, sigmoid
 from .initializers import initialize_parameters
 
@@ -87,6 +84,7 @@ class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "space": [StrOptions({"auto", "feature", "sample"})],
     }
 
     # -- what the subclasses define ------------------------------------------
@@ -158,42 +156,36 @@ class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
         ``coefs`` and ``intercepts`` in place and returns the cost of every
         iteration, each computed before that iteration's update."""
         activation = self._hidden_activation()
-        buffers = [np.empty((X.shape[0], W.shape[1]), dtype=X.dtype) for W in coefs]
+        space = choose_space(
+            self.space, X.shape[0], X.shape[1], coefs[0].shape[1], self.max_iter
+        )
+        solver = SOLVERS[space](
+            X, y, sample_weight, coefs, intercepts, activation, self.alpha
+        )
         loss_curve = []
         with _deferred_interrupt() as interrupted, np.errstate(all="ignore"):
             for i in range(self.max_iter):
-                cache = forward_propagation(
-                    X, coefs, intercepts, activation, out=buffers
-                )
-                cost = compute_cost(cache[-1], y, sample_weight, coefs, self.alpha)
+                cost = solver.forward_cost()
                 if not np.isfinite(cost):
-                    raise ValueError(
-                        f"Gradient descent diverged: the cost is {cost} at "
-                        f"iteration {i}. Lower learning_rate (now "
-                        f"{self.learning_rate!r}) or scale the features, for "
-                        "example with sklearn.preprocessing.StandardScaler."
-                    )
+                    raise ValueError(self._diverged(f"the cost is {cost}", i))
                 loss_curve.append(cost)
                 if self.verbose and (i % 100 == 0 or i == self.max_iter - 1):
                     print(f"Cost after iteration {i}: {cost:f}")
+                solver.backward_update(self.learning_rate)
+                if interrupted.is_set():
+                    warnings.warn(
+                        f"Training interrupted after iteration {i + 1} of "
+                        f"{self.max_iter}; keeping the parameters of that "
+                        "iteration.",
+                        ConvergenceWarning,
+                        stacklevel=4,
+                    )
+                    break
                 if (
                     self.tol is not None
                     and i > 0
                     and loss_curve[-2] - loss_curve[-1] < self.tol
                 ):
-                    break
-                grads = backward_propagation(
-                    cache, y, sample_weight, coefs, activation, self.alpha
-                )
-                update_parameters(coefs, intercepts, *grads, self.learning_rate)
-                if interrupted.is_set():
-                    warnings.warn(
-                        f"Training interrupted at iteration {i + 1} of "
-                        f"{self.max_iter}; keeping the parameters of that "
-                        "iteration.",
-                        ConvergenceWarning,
-                        stacklevel=3,
-                    )
                     break
             else:
                 if self.tol is not None:
@@ -201,14 +193,24 @@ class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
                         f"Gradient descent reached max_iter={self.max_iter} "
                         f"before the cost improved by less than tol={self.tol}.",
                         ConvergenceWarning,
-                        stacklevel=3,
+                        stacklevel=4,
                     )
-        if not all(np.isfinite(W).all() for W in coefs + intercepts):
+            solver.finish()
+            # The last update is not followed by a cost: check it here.
+            Z_L = forward_propagation(X, coefs, intercepts, activation)[-1]
+            final_cost = compute_cost(Z_L, y, sample_weight, coefs, self.alpha)
+        if not np.isfinite(final_cost):
             raise ValueError(
-                "Gradient descent diverged: the last update made the weights "
-                f"non-finite. Lower learning_rate (now {self.learning_rate!r})."
+                self._diverged("the last update made the cost non-finite", i)
             )
         return loss_curve
+
+    def _diverged(self, what, iteration):
+        return (
+            f"Gradient descent diverged: {what} at iteration {iteration}. Lower "
+            f"learning_rate (now {self.learning_rate!r}) or scale the features, "
+            "for example with sklearn.preprocessing.StandardScaler."
+        )
 
     # -- predict (course step 7) ----------------------------------------------
 
@@ -226,9 +228,16 @@ class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
-        return predict_logit(
-            X, self.coefs_, self.intercepts_, self._hidden_activation()
-        )
+        activation = self._hidden_activation()
+        n_rows = _chunk_n_rows(X.dtype.itemsize * sum(b.size for b in self.intercepts_))
+        if X.shape[0] <= n_rows:
+            return predict_logit(X, self.coefs_, self.intercepts_, activation)
+        logit = np.empty(X.shape[0], dtype=np.result_type(X, self.coefs_[0]))
+        for rows in gen_batches(X.shape[0], n_rows):
+            logit[rows] = predict_logit(
+                X[rows], self.coefs_, self.intercepts_, activation
+            )
+        return logit
 
     def predict_proba(self, X):
         """Probability of each class, ``[1 - A[L], A[L]]``.
@@ -291,6 +300,13 @@ class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags
+
+
+def _chunk_n_rows(row_bytes):
+    """Rows to predict at once so that the activations of one chunk fit in
+    scikit-learn's ``working_memory`` (``sklearn.set_config``, in MiB)."""
+    working_memory = get_config()["working_memory"]
+    return max(1, int(working_memory * 2**20 // max(row_bytes, 1)))
 
 
 def _encode_binary_target(y, dtype):

@@ -38,7 +38,15 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         ``randn * sqrt(2 / n_prev)`` or ``randn * 0.01``. Biases start at zero.
     tol : float or None, default=None
         ``None`` runs all ``max_iter`` iterations, as the course does. A float
-        stops as soon as one iteration lowers the cost by less than ``tol``.
+        stops after the first iteration that lowers the cost by less than
+        ``tol``.
+    space : {"auto", "feature", "sample"}, default="auto"
+        Where gradient descent keeps the first layer's weights. ``"feature"``
+        updates ``W[1]`` itself; ``"sample"`` keeps it as
+        ``c W1_0 + X.T @ C`` with one row of ``C`` per sample, which gives the
+        same iterates (up to rounding) at a fraction of the cost when there
+        are more features than samples, and forms ``W[1]`` once at the end.
+        ``"auto"`` picks the cheaper one by counting multiply-adds.
     random_state : int, RandomState instance or None, default=None
         Seed of the weight draws. ``random_state=1`` equals the course's
         ``np.random.seed(1)``.
@@ -111,6 +119,7 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         alpha=0.0,
         init="xavier",
         tol=None,
+        space="auto",
         random_state=None,
         verbose=0,
     ):
@@ -121,6 +130,7 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         self.alpha = alpha
         self.init = init
         self.tol = tol
+        self.space = space
         self.random_state = random_state
         self.verbose = verbose
 

@@ -97,7 +97,7 @@ def forward_propagation(X, coefs, intercepts, activation, out=None):
     return cache
 
 
-def compute_cost(Z_L, y, sample_weight, coefs, alpha):
+def compute_cost(Z_L, y, sample_weight, coefs, alpha, extra_squared_norm=0.0):
     """Course step 3: the cross-entropy cost ``J`` (``compute_cost``).
 
     ``J = -(1/m) sum(y log(a) + (1 - y) log(1 - a)) + alpha/(2m) sum ||W||^2``
@@ -117,6 +117,9 @@ def compute_cost(Z_L, y, sample_weight, coefs, alpha):
         Weights, for the L2 term.
     alpha : float
         L2 penalty (course 2's lambda).
+    extra_squared_norm : float, default=0.0
+        Squared norm of weights not in ``coefs`` (the sample-space solver
+        keeps ``W[1]`` implicitly and passes its norm here).
 
     Returns
     -------
@@ -128,74 +131,146 @@ def compute_cost(Z_L, y, sample_weight, coefs, alpha):
     sw_sum = sample_weight.sum()
     J = np.dot(sample_weight, loss) / sw_sum
     if alpha:
-        J += alpha / (2 * sw_sum) * sum(np.vdot(W, W) for W in coefs)
+        squared_norm = extra_squared_norm + sum(np.vdot(W, W) for W in coefs)
+        J += alpha / (2 * sw_sum) * squared_norm
     return float(J)
 
 
-def backward_propagation(cache, y, sample_weight, coefs, activation, alpha):
-    """Course step 4: the gradients of ``J`` (``L_model_backward``).
+def output_delta(Z_L, y, sample_weight, out=None):
+    """Course step 4, output layer: ``dZ[L] = s * (A[L] - y)``.
 
-    Output layer (sigmoid + cross-entropy): ``dZ[L] = s * (A[L] - y)``.
-    Then for ``l = L .. 1`` (``linear_backward``, in rows)::
+    The course gets there in two steps, ``dA[L] = -(y/a - (1-y)/(1-a))`` and
+    ``dZ[L] = dA[L] * a (1 - a)``; sigmoid and cross-entropy together simplify
+    to ``a - y``, which is also exact where ``a`` rounds to 0 or 1.
+
+    Parameters
+    ----------
+    Z_L : ndarray of shape (m, 1)
+    y, sample_weight : ndarray of shape (m,)
+    out : ndarray of shape (m, 1), optional
+
+    Returns
+    -------
+    dZ_L : ndarray of shape (m, 1)
+    """
+    assert Z_L.shape == (y.shape[0], 1)
+    dZ = sigmoid(Z_L, out=out)
+    dZ -= y[:, np.newaxis]
+    dZ *= sample_weight[:, np.newaxis]
+    return dZ
+
+
+def linear_backward(dZ, A_prev, W, inv_sw_sum, alpha, dW_out=None, db_out=None):
+    """Course step 4, linear part (``linear_backward``), in rows::
 
         dW[l] = (1/sum(s)) A[l-1].T @ dZ[l] + (alpha/sum(s)) W[l]
         db[l] = (1/sum(s)) sum over samples of dZ[l]
-        dA[l-1] = dZ[l] @ W[l].T
-        dZ[l-1] = dA[l-1] * g'(Z[l-1])        (activation_backward)
 
-    ``dA[0]``, the gradient with respect to ``X``, is never computed.
+    Parameters
+    ----------
+    dZ : ndarray of shape (m, n_l)
+    A_prev : ndarray of shape (m, n_{l-1})
+    W : ndarray of shape (n_{l-1}, n_l)
+    inv_sw_sum : float
+        ``1 / sum(s)``, the course's ``1/m``.
+    alpha : float
+    dW_out, db_out : ndarray, optional
+        Buffers of the shapes of ``W`` and ``b``.
+
+    Returns
+    -------
+    dW : ndarray of shape (n_{l-1}, n_l)
+    db : ndarray of shape (n_l,)
+    """
+    dW = np.matmul(A_prev.T, dZ, out=dW_out)
+    dW *= inv_sw_sum
+    if alpha:
+        dW += (alpha * inv_sw_sum) * W
+    db = np.sum(dZ, axis=0, out=db_out)
+    db *= inv_sw_sum
+    return dW, db
+
+
+def backward_propagation(
+    cache,
+    y,
+    sample_weight,
+    coefs,
+    activation,
+    alpha,
+    out=None,
+    return_input_gradient=False,
+):
+    """Course step 4: the gradients of ``J`` (``L_model_backward``).
+
+    Output layer: ``dZ[L] = s * (A[L] - y)`` (:func:`output_delta`). Then for
+    ``l = L .. 1``: ``dW[l]`` and ``db[l]`` (:func:`linear_backward`) and,
+    going down a layer (``activation_backward``)::
+
+        dA[l-1] = dZ[l] @ W[l].T
+        dZ[l-1] = dA[l-1] * g'(Z[l-1])
+
+    ``dA[0]``, the gradient with respect to ``X``, is not computed unless
+    asked for: training never needs it.
 
     Parameters
     ----------
     cache : list of ndarray
-        The output of :func:`forward_propagation`; the hidden activations are
-        overwritten by nothing here, and ``cache[-1]`` (``Z[L]``) is kept.
+        The output of :func:`forward_propagation`, ``[A[0], ..., Z[L]]``.
+        Nothing in it is modified.
     y, sample_weight : ndarray of shape (m,)
     coefs : list of ndarray
     activation : str
         Hidden-layer activation, a key of ``DERIVATIVES``.
     alpha : float
+    out : tuple (coef_grads, intercept_grads, deltas), optional
+        Buffers: lists shaped like ``coefs``, like the intercepts, and like
+        ``cache[1:]`` (one ``(m, n_l)`` array per layer, for ``dZ[l]``).
+    return_input_gradient : bool, default=False
+        Also return ``dA[0] = dZ[1] @ W[1].T``, of the shape of ``cache[0]``.
 
     Returns
     -------
     coef_grads, intercept_grads : lists of ndarray
-        ``dW`` and ``db`` in the shapes of ``coefs`` and ``intercepts``.
+        ``dW`` and ``db`` in the shapes of ``coefs`` and the intercepts.
+    dA0 : ndarray of shape (m, n_0)
+        Only when ``return_input_gradient`` is true.
     """
     g_prime = DERIVATIVES[activation]
     n_layers = len(coefs)
-    m = y.shape[0]
+    coef_grads, intercept_grads, deltas = out or (
+        [None] * n_layers,
+        [None] * n_layers,
+        [None] * n_layers,
+    )
     inv_sw_sum = 1 / sample_weight.sum()
 
-    A_L = sigmoid(cache[-1])
-    assert A_L.shape == (m, 1)
-    dZ = A_L
-    dZ -= y[:, np.newaxis]
-    dZ *= sample_weight[:, np.newaxis]
-
-    coef_grads = [None] * n_layers
-    intercept_grads = [None] * n_layers
+    dZ = output_delta(cache[-1], y, sample_weight, out=deltas[-1])
     for l in range(n_layers, 0, -1):
         A_prev, W = cache[l - 1], coefs[l - 1]
-        dW = A_prev.T @ dZ
-        dW *= inv_sw_sum
-        if alpha:
-            dW += (alpha * inv_sw_sum) * W
-        coef_grads[l - 1] = dW
-        intercept_grads[l - 1] = inv_sw_sum * dZ.sum(axis=0)
+        coef_grads[l - 1], intercept_grads[l - 1] = linear_backward(
+            dZ, A_prev, W, inv_sw_sum, alpha, coef_grads[l - 1], intercept_grads[l - 1]
+        )
         if l > 1:
-            dA_prev = dZ @ W.T
-            g_prime(A_prev, dA_prev)  # dZ[l-1] = dA[l-1] * g'(Z[l-1])
+            dA_prev = np.matmul(dZ, W.T, out=deltas[l - 2])
+            g_prime(A_prev, dA_prev)  # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
             dZ = dA_prev
+    if return_input_gradient:
+        return coef_grads, intercept_grads, dZ @ coefs[0].T
     return coef_grads, intercept_grads
 
 
 def update_parameters(coefs, intercepts, coef_grads, intercept_grads, learning_rate):
-    """Course step 5: ``theta := theta - learning_rate * dtheta``, in place."""
+    """Course step 5: ``theta := theta - learning_rate * dtheta``, in place.
+
+    The gradients are scaled in place (they are spent once used)."""
     for W, b, dW, db in zip(
         coefs, intercepts, coef_grads, intercept_grads, strict=True
     ):
-        W -= learning_rate * dW
-        b -= learning_rate * db
+        dW *= learning_rate
+        W -= dW
+        db *= learning_rate
+        b -= db
 
 
 def predict_logit(X, coefs, intercepts, activation):

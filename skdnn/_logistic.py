@@ -28,7 +28,15 @@ class LogisticRegressionGD(BaseBinaryNetwork):
         Weight initialisation; the course starts logistic regression at zero.
     tol : float or None, default=None
         ``None`` runs all ``max_iter`` iterations, as the course does. A float
-        stops as soon as one iteration lowers the cost by less than ``tol``.
+        stops after the first iteration that lowers the cost by less than
+        ``tol``.
+    space : {"auto", "feature", "sample"}, default="auto"
+        Where gradient descent keeps the first layer's weights. ``"feature"``
+        updates ``W[1]`` itself; ``"sample"`` keeps it as
+        ``c W1_0 + X.T @ C`` with one row of ``C`` per sample, which gives the
+        same iterates (up to rounding) at a fraction of the cost when there
+        are more features than samples, and forms ``W[1]`` once at the end.
+        ``"auto"`` picks the cheaper one by counting multiply-adds.
     random_state : int, RandomState instance or None, default=None
         Seed of the weight draws for the random inits (unused with
         ``init="zeros"``).
@@ -92,6 +100,7 @@ class LogisticRegressionGD(BaseBinaryNetwork):
         alpha=0.0,
         init="zeros",
         tol=None,
+        space="auto",
         random_state=None,
         verbose=0,
     ):
@@ -100,6 +109,7 @@ class LogisticRegressionGD(BaseBinaryNetwork):
         self.alpha = alpha
         self.init = init
         self.tol = tol
+        self.space = space
         self.random_state = random_state
         self.verbose = verbose
 

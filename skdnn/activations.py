@@ -82,12 +82,12 @@ def inplace_identity_derivative(A, dA):
 
 def inplace_relu_derivative(A, dA):
     """``g'(z) = 1 if z > 0 else 0``; ``z > 0`` exactly where ``a > 0``."""
-    dA[A <= 0] = 0
+    np.copyto(dA, 0, where=A <= 0)
 
 
 def inplace_leaky_relu_derivative(A, dA):
     """``g'(z) = 1 if z > 0 else 0.01``; ``z > 0`` exactly where ``a > 0``."""
-    dA[A <= 0] *= LEAKY_RELU_SLOPE
+    np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=A <= 0)
 
 
 def inplace_tanh_derivative(A, dA):
