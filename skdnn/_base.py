@@ -6,6 +6,7 @@ the network has and which activation its hidden layers use; everything else is
 here, over the functions of :mod:`skdnn._engine`.
 """
 
+import copy
 import signal
 import threading
 import warnings
@@ -16,8 +17,10 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -25,8 +28,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._engine import compute_cost, forward_propagation, predict_logit
-from ._solvers import SOLVERS, choose_space
+from ._callbacks import CallbackSupportMixin, with_callbacks
+from ._engine import compute_cost, predict_logit
+from ._solvers import (
+    OPTIMIZERS,
+    FeatureSpaceTrainer,
+    SampleSpaceTrainer,
+    choose_space,
+)
 from .activations import log_sigmoid, sigmoid
 from .initializers import initialize_parameters
 
@@ -45,8 +54,12 @@ def _unchanged_on_error(estimator):
     try:
         yield
     except BaseException:
+        # scikit-learn's callback machinery tears its own state down after fit
+        callback_state = {
+            k: v for k, v in vars(estimator).items() if k.startswith(("_callback", "_skl_callbacks"))
+        }
         vars(estimator).clear()
-        vars(estimator).update(saved)
+        vars(estimator).update(saved, **callback_state)
         raise
 
 
@@ -72,19 +85,32 @@ def _deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
+class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Binary classifier ``[LINEAR -> g] x (L-1) -> LINEAR -> SIGMOID`` trained
-    by full-batch gradient descent. Not for direct use: see the subclasses."""
+    by gradient descent. Not for direct use: see the subclasses."""
 
     _parameter_constraints: dict = {
+        "solver": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_decay": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "init": [StrOptions({"xavier", "he", "random", "zeros"})],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "warm_start": ["boolean"],
+        "space": [StrOptions({"auto", "feature", "sample"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "space": [StrOptions({"auto", "feature", "sample"})],
     }
 
     # -- what the subclasses define ------------------------------------------
@@ -93,15 +119,21 @@ class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
         """Widths of the hidden layers, a tuple of positive ints."""
         raise NotImplementedError
 
-    def _hidden_activation(self):
-        """Name of the hidden-layer activation (unused without hidden layers)."""
+    def _hidden_activations(self, n_hidden):
+        """One activation name per hidden layer."""
         raise NotImplementedError
+
+    def _dropout_rates(self, n_hidden):
+        """One dropout rate (fraction of units switched off) per hidden layer."""
+        return [0.0] * n_hidden
 
     # -- fit -------------------------------------------------------------------
 
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Fit the network by full-batch gradient descent (the course's model).
+        """Fit the network by gradient descent (by default the course's
+        full-batch gradient descent, ``max_iter`` iterations).
 
         Parameters
         ----------
@@ -112,98 +144,344 @@ class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
             Target with exactly two classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` gives every sample weight 1, which
-            is the course's cost.
+            is the course's cost. Multiplied by ``class_weight``.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @with_callbacks
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``(X, y)``, continuing from the current parameters.
+
+        The first call initialises the network; later calls keep counting
+        ``n_iter_`` and ``loss_curve_`` and keep the optimiser's state
+        (momentum, Adam's moments). ``early_stopping`` does not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (2,), default=None
+            Both class labels. Needed on the first call unless ``y`` already
+            has both; ignored afterwards except for a consistency check.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
         with _unchanged_on_error(self):
-            hidden = self._hidden_layer_sizes()
-            X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES, y_numeric=False)
-            classes, y01 = _encode_binary_target(y, X.dtype)
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
+            X, y = validate_data(
+                self, X, y, dtype=FLOAT_DTYPES, y_numeric=False, reset=not continuing
             )
-            if not sample_weight.sum() > 0:
-                raise ValueError(
-                    "sample_weight sums to zero: at least one sample needs a "
-                    "positive weight."
-                )
+            classes = self._check_classes(y, classes, continuing, incremental)
+            sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+            hidden = self._hidden_layer_sizes()
+            activations = self._hidden_activations(len(hidden))
+            keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
+            rng = check_random_state(self.random_state)
 
             layer_sizes = [X.shape[1], *hidden, 1]
-            coefs, intercepts = initialize_parameters(
-                layer_sizes, self.init, self.random_state, dtype=X.dtype
-            )
-            loss_curve = self._gradient_descent(
-                X, y01, sample_weight, coefs, intercepts
+            if continuing:
+                coefs, intercepts = self._continued_parameters(layer_sizes)
+                X = X.astype(coefs[0].dtype, copy=False)
+                history = {name: getattr(self, name) for name in _HISTORY}
+            else:
+                coefs, intercepts = initialize_parameters(
+                    layer_sizes, self.init, rng, dtype=X.dtype
+                )
+                history = dict(_HISTORY)
+            history = {k: copy.copy(v) for k, v in history.items()}
+            y = (y == classes[1]).astype(X.dtype)
+
+            validation = None
+            if self.early_stopping and not incremental:
+                X, X_val, y, y_val, sample_weight, sw_val = train_test_split(
+                    X,
+                    y,
+                    sample_weight,
+                    test_size=self.validation_fraction,
+                    stratify=y,
+                    random_state=rng,
+                )
+                validation = (X_val, y_val, sw_val)
+
+            if incremental and continuing:
+                optimizer = copy.deepcopy(self._optimizer)
+            else:
+                optimizer = OPTIMIZERS[self.solver](
+                    coefs,
+                    intercepts,
+                    momentum=self.momentum,
+                    beta_1=self.beta_1,
+                    beta_2=self.beta_2,
+                    epsilon=self.epsilon,
+                )
+            if self._use_sample_space(X, coefs, keep_probs, incremental):
+                trainer = SampleSpaceTrainer(
+                    X, coefs, intercepts, activations, self.alpha
+                )
+            else:
+                batch_rows = self.batch_size or X.shape[0]
+                trainer = FeatureSpaceTrainer(
+                    coefs,
+                    intercepts,
+                    activations,
+                    self.alpha,
+                    optimizer,
+                    keep_probs,
+                    rng,
+                    max_rows=min(batch_rows, X.shape[0]),
+                )
+            self._train(
+                trainer,
+                X,
+                y,
+                sample_weight,
+                validation,
+                classes,
+                history,
+                rng,
+                incremental,
             )
 
         self.classes_ = classes
         self.coefs_ = coefs
         self.intercepts_ = intercepts
-        self.loss_curve_ = loss_curve
-        self.n_iter_ = len(loss_curve)
+        for name, value in history.items():
+            setattr(self, name, value)
         self.n_layers_ = len(layer_sizes)
         self.n_outputs_ = 1
         self.out_activation_ = "logistic"
+        self._optimizer = optimizer
         return self
 
-    def _gradient_descent(self, X, y, sample_weight, coefs, intercepts):
-        """Course step 6: repeat forward, cost, backward, update ``max_iter``
-        times (fewer when ``tol`` is met or Ctrl-C is pressed). Updates
-        ``coefs`` and ``intercepts`` in place and returns the cost of every
-        iteration, each computed before that iteration's update."""
-        activation = self._hidden_activation()
-        space = choose_space(
-            self.space, X.shape[0], X.shape[1], coefs[0].shape[1], self.max_iter
+    def _check_classes(self, y, classes, continuing, incremental):
+        """``classes_`` for this fit; the target must fit in it."""
+        check_classification_targets(y)
+        if continuing:
+            if classes is not None and not np.array_equal(
+                np.unique(classes), self.classes_
+            ):
+                raise ValueError(
+                    f"classes={list(classes)} differs from the classes of the "
+                    f"previous fit, {list(self.classes_)}."
+                )
+            labels = np.unique(y)
+            if incremental:
+                unseen = np.setdiff1d(labels, self.classes_)
+                if unseen.size:
+                    raise ValueError(
+                        f"y has labels {list(unseen)} that are not in classes_ "
+                        f"{list(self.classes_)}."
+                    )
+            elif not np.array_equal(labels, self.classes_):
+                raise ValueError(
+                    "warm_start needs y to have the classes of the previous fit, "
+                    f"{list(self.classes_)}; got {list(labels)}."
+                )
+            return self.classes_
+        if classes is None:
+            try:
+                return _binary_classes(y)
+            except ValueError as exc:
+                if incremental:
+                    raise ValueError(
+                        f"{exc} On the first call of partial_fit, pass both class "
+                        "labels as classes=."
+                    ) from None
+                raise
+        classes = _binary_classes(np.asarray(classes))
+        unseen = np.setdiff1d(np.unique(y), classes)
+        if unseen.size:
+            raise ValueError(
+                f"y has labels {list(unseen)} that are not in classes={list(classes)}."
+            )
+        return classes
+
+    def _sample_weight(self, sample_weight, X, y, incremental):
+        """``sample_weight`` times the weight of each sample's class."""
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        solver = SOLVERS[space](
-            X, y, sample_weight, coefs, intercepts, activation, self.alpha
+        if self.class_weight is not None:
+            if incremental and self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight='balanced' needs the whole target and cannot "
+                    "be used with partial_fit; pass a dict of class weights."
+                )
+            sample_weight = sample_weight * compute_sample_weight(
+                self.class_weight, y
+            ).astype(X.dtype)
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "sample_weight sums to zero: at least one sample needs a "
+                "positive weight."
+            )
+        return sample_weight
+
+    def _continued_parameters(self, layer_sizes):
+        """Copies of the fitted parameters to continue from (warm start or
+        partial_fit), after checking that the layers are the same."""
+        fitted = [self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_)]
+        if fitted != layer_sizes:
+            raise ValueError(
+                f"Cannot continue training: the network was fitted with layer "
+                f"sizes {fitted} and is now asked for {layer_sizes}. Set "
+                "warm_start=False or keep hidden_layer_sizes."
+            )
+        return [W.copy() for W in self.coefs_], [b.copy() for b in self.intercepts_]
+
+    def _use_sample_space(self, X, coefs, keep_probs, incremental):
+        """Whether to train in the sample space: it must be exact (plain
+        full-batch gradient descent, no dropout, one X) and, with
+        ``space="auto"``, cheaper."""
+        exact = (
+            self.solver == "gd"
+            and self.batch_size is None
+            and not incremental
+            and all(keep == 1 for keep in keep_probs)
         )
-        loss_curve = []
+        if self.space == "sample" and not exact:
+            raise ValueError(
+                "space='sample' needs solver='gd', batch_size=None, no dropout "
+                "and fit (not partial_fit); use space='auto' or 'feature'."
+            )
+        if self.space == "auto" and exact:
+            n_first = coefs[0].shape[1]
+            return choose_space("auto", *X.shape, n_first, self.max_iter) == "sample"
+        return self.space == "sample"
+
+    def _train(
+        self,
+        trainer,
+        X,
+        y,
+        sample_weight,
+        validation,
+        classes,
+        history,
+        rng,
+        incremental,
+    ):
+        """Course step 6: epochs of forward, cost, backward, update, until
+        ``max_iter`` epochs (one for ``partial_fit``), convergence
+        (``tol``, ``early_stopping``), a callback or Ctrl-C. Updates the
+        parameters through ``trainer`` and the lists in ``history``."""
+        n_epochs = 1 if incremental else self.max_iter
+        monitor = _Monitor(self.tol, self.n_iter_no_change, validation is not None)
+        callback_ctx = self._init_callback_context(max_subtasks=n_epochs)
+        callback_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+
+        def fitted_state():
+            coefs, intercepts = trainer.parameters()
+            return {"coefs_": coefs, "intercepts_": intercepts, "classes_": classes}
+
         with _deferred_interrupt() as interrupted, np.errstate(all="ignore"):
-            for i in range(self.max_iter):
-                cost = solver.forward_cost()
+            for _ in range(n_epochs):
+                epoch = history["n_iter_"]
+                epoch_ctx = callback_ctx.subcontext(task_name="epoch")
+                epoch_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+                learning_rate = self.learning_rate / (
+                    1 + self.learning_rate_decay * epoch
+                )
+                cost, n_updates = self._epoch(
+                    trainer, X, y, sample_weight, learning_rate, rng
+                )
                 if not np.isfinite(cost):
-                    raise ValueError(self._diverged(f"the cost is {cost}", i))
-                loss_curve.append(cost)
-                if self.verbose and (i % 100 == 0 or i == self.max_iter - 1):
-                    print(f"Cost after iteration {i}: {cost:f}")
-                solver.backward_update(self.learning_rate)
+                    raise ValueError(self._diverged(f"the cost is {cost}", epoch))
+                history["loss_curve_"].append(cost)
+                history["n_iter_"] += 1
+                history["t_"] += n_updates
+                if self.verbose and (epoch % 100 == 0 or _ == n_epochs - 1):
+                    unit = "iteration" if self.batch_size is None else "epoch"
+                    print(f"Cost after {unit} {epoch}: {cost:f}")
+                monitored = cost
+                if validation is not None:
+                    monitored = self._validate(trainer, validation, history)
+                monitor.record(monitored, trainer)
+
+                stop = epoch_ctx.call_on_fit_task_end(
+                    estimator=self, X=X, y=y, reconstruction_attributes=fitted_state
+                )
                 if interrupted.is_set():
                     warnings.warn(
-                        f"Training interrupted after iteration {i + 1} of "
-                        f"{self.max_iter}; keeping the parameters of that "
-                        "iteration.",
+                        f"Training interrupted after iteration {epoch + 1}; "
+                        "keeping the parameters of that iteration.",
                         ConvergenceWarning,
-                        stacklevel=4,
+                        stacklevel=5,
                     )
                     break
-                if (
-                    self.tol is not None
-                    and i > 0
-                    and loss_curve[-2] - loss_curve[-1] < self.tol
-                ):
+                if stop or monitor.converged:
                     break
             else:
-                if self.tol is not None:
+                if monitor.active and n_epochs > 1:
                     warnings.warn(
                         f"Gradient descent reached max_iter={self.max_iter} "
-                        f"before the cost improved by less than tol={self.tol}.",
+                        f"before the cost improved by less than tol={self.tol} "
+                        f"for n_iter_no_change={self.n_iter_no_change} epochs.",
                         ConvergenceWarning,
-                        stacklevel=4,
+                        stacklevel=5,
                     )
-            solver.finish()
+            if validation is not None:
+                trainer.restore(monitor.best_snapshot)
+            trainer.finish()
             # The last update is not followed by a cost: check it here.
-            Z_L = forward_propagation(X, coefs, intercepts, activation)[-1]
-            final_cost = compute_cost(Z_L, y, sample_weight, coefs, self.alpha)
-        if not np.isfinite(final_cost):
-            raise ValueError(
-                self._diverged("the last update made the cost non-finite", i)
+            logit = predict_logit(
+                X, trainer.coefs, trainer.intercepts, trainer.activations
             )
-        return loss_curve
+            final = compute_cost(logit[:, np.newaxis], y, sample_weight, [], 0.0)
+        if not np.isfinite(final):
+            raise ValueError(
+                self._diverged("the last update made the cost non-finite", epoch)
+            )
+        if validation is not None:
+            history["best_validation_loss_"] = monitor.best
+        callback_ctx.call_on_fit_task_end(
+            estimator=self, X=X, y=y, reconstruction_attributes=fitted_state
+        )
+
+    def _epoch(self, trainer, X, y, sample_weight, learning_rate, rng):
+        """One pass over the data: full batch, or mini-batches (shuffled each
+        epoch when ``shuffle``). Returns the epoch's cost, the weighted mean
+        of the batch costs (each before its update), and the update count."""
+        m = X.shape[0]
+        if self.batch_size is None:
+            cost = trainer.forward_cost(X, y, sample_weight)
+            trainer.backward_update(learning_rate)
+            return cost, 1
+        order = rng.permutation(m) if self.shuffle else np.arange(m)
+        total, n_updates = 0.0, 0
+        for batch in gen_batches(m, self.batch_size):
+            rows = order[batch]
+            weights = sample_weight[rows]
+            batch_weight = weights.sum()
+            if not batch_weight > 0:
+                continue  # nothing to learn from this batch
+            total += batch_weight * trainer.forward_cost(X[rows], y[rows], weights)
+            trainer.backward_update(learning_rate)
+            n_updates += 1
+        return total / sample_weight.sum(), n_updates
+
+    def _validate(self, trainer, validation, history):
+        """Record the validation loss (cross-entropy, no L2 term) and accuracy
+        of the current parameters; return the loss."""
+        X_val, y_val, sw_val = validation
+        logit = trainer.logit(X_val)
+        loss = compute_cost(logit[:, np.newaxis], y_val, sw_val, [], 0.0)
+        accuracy = np.average((logit > 0) == (y_val == 1), weights=sw_val)
+        history["validation_loss_curve_"].append(loss)
+        history["validation_scores_"].append(float(accuracy))
+        return loss
 
     def _diverged(self, what, iteration):
         return (
@@ -228,7 +506,7 @@ class BaseBinaryNetwork(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
-        activation = self._hidden_activation()
+        activation = self._hidden_activations(len(self.coefs_) - 1)
         n_rows = _chunk_n_rows(X.dtype.itemsize * sum(b.size for b in self.intercepts_))
         if X.shape[0] <= n_rows:
             return predict_logit(X, self.coefs_, self.intercepts_, activation)
@@ -309,17 +587,51 @@ def _chunk_n_rows(row_bytes):
     return max(1, int(working_memory * 2**20 // max(row_bytes, 1)))
 
 
-def _encode_binary_target(y, dtype):
-    """Check that ``y`` has exactly two classes; return ``classes_`` and
-    ``y`` as 0/1 in ``dtype`` (1 for ``classes_[1]``)."""
-    check_classification_targets(y)
+def _binary_classes(y):
+    """The two class labels of ``y``, sorted; an error names anything else."""
     classes = np.unique(y)
     y_type = type_of_target(y, input_name="y")
     if y_type != "binary" or classes.shape[0] != 2:
+        n = classes.shape[0]
         raise ValueError(
-            "Only binary classification is supported; y has "
-            f"{classes.shape[0]} class{'es' if classes.shape[0] != 1 else ''} "
-            f"(type of target: {y_type}). For more than two classes wrap the "
-            "estimator in sklearn.multiclass.OneVsRestClassifier."
+            f"Only binary classification is supported; y has {n} "
+            f"class{'es' if n != 1 else ''} (type of target: {y_type}). For more "
+            "than two classes wrap the estimator in "
+            "sklearn.multiclass.OneVsRestClassifier."
         )
-    return classes, (y == classes[1]).astype(dtype)
+    return classes
+
+
+#: What a fit records over the epochs, with its value before the first epoch.
+_HISTORY = {
+    "loss_curve_": [],
+    "validation_loss_curve_": [],
+    "validation_scores_": [],
+    "n_iter_": 0,
+    "t_": 0,
+}
+
+
+class _Monitor:
+    """Stopping rule: ``n_iter_no_change`` epochs in a row without improving
+    the best monitored loss by at least ``tol``; keeps a snapshot of the best
+    parameters when asked to (early stopping)."""
+
+    def __init__(self, tol, n_iter_no_change, keep_best):
+        self.tol = tol or 0.0
+        self.patience = n_iter_no_change
+        self.keep_best = keep_best
+        self.active = tol is not None or keep_best
+        self.best = np.inf
+        self.best_snapshot = None
+        self.no_improvement = 0
+        self.converged = False
+
+    def record(self, loss, trainer):
+        improved = loss < self.best - self.tol
+        if loss < self.best:
+            self.best = loss
+            if self.keep_best:
+                self.best_snapshot = trainer.snapshot()
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+        self.converged = self.active and self.no_improvement >= self.patience

@@ -1,6 +1,6 @@
 """``DeepBinaryClassifier``: the course's L-layer network."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -23,33 +23,77 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         Width of each hidden layer: the course's ``layers_dims`` without the
         input and output layers. ``()`` gives logistic regression.
     activation : {"relu", "leaky_relu", "tanh", "sigmoid", "logistic", \
-            "identity"}, default="relu"
-        Activation of the hidden layers. ``leaky_relu`` has slope 0.01 and
-        ``logistic`` is another name for ``sigmoid``.
+            "identity"} or list of them, default="relu"
+        Activation of the hidden layers, one for all or one per hidden layer.
+        ``leaky_relu`` has slope 0.01 and ``logistic`` is another name for
+        ``sigmoid``.
+    solver : {"gd", "momentum", "adam"}, default="gd"
+        Update rule: the course's gradient descent, gradient descent with
+        momentum, or Adam (course 2, "Optimization algorithms").
     learning_rate : float, default=0.0075
-        Step size ``alpha`` of the course's update ``W := W - alpha dW``.
+        Step size ``alpha`` of the update ``W := W - alpha dW``.
+    learning_rate_decay : float, default=0.0
+        Course 2's decay: the epoch ``e`` uses
+        ``learning_rate / (1 + learning_rate_decay * e)``.
     max_iter : int, default=2500
-        Number of gradient-descent iterations (``num_iterations``).
+        Number of epochs (``num_iterations``); with full batches an epoch is
+        one gradient-descent iteration.
+    batch_size : int or None, default=None
+        ``None`` uses the whole training set for every update, as the course
+        does; an int trains on mini-batches of that size.
+    shuffle : bool, default=True
+        With mini-batches, reshuffle the samples every epoch (drawn from
+        ``random_state``).
+    momentum : float, default=0.9
+        ``beta`` of ``solver="momentum"``: ``v := beta v + (1 - beta) dW``.
+    beta_1 : float, default=0.9
+        Adam's decay of the first-moment estimate.
+    beta_2 : float, default=0.999
+        Adam's decay of the second-moment estimate.
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero.
     alpha : float, default=0.0
         L2 penalty: the cost gains ``alpha / (2 m) * sum ||W||^2`` (course 2's
         lambda). Not the learning rate.
+    dropout : float or array-like of float, default=0.0
+        Inverted dropout (course 2): the fraction of each hidden layer's units
+        switched off at every update, one value for all hidden layers or one
+        per hidden layer. Training only; ``predict`` uses every unit.
     init : {"xavier", "he", "random"}, default="xavier"
         Weight initialisation: ``randn(n_l, n_prev) / sqrt(n_prev)``,
         ``randn * sqrt(2 / n_prev)`` or ``randn * 0.01``. Biases start at zero.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``:
+        ``{label: weight}``, or ``"balanced"`` for
+        ``n_samples / (2 * np.bincount(y))``.
     tol : float or None, default=None
-        ``None`` runs all ``max_iter`` iterations, as the course does. A float
-        stops after the first iteration that lowers the cost by less than
-        ``tol``.
+        ``None`` runs all ``max_iter`` epochs, as the course does. A float
+        stops when the cost (the validation loss with ``early_stopping``) has
+        not improved by at least ``tol`` for ``n_iter_no_change`` epochs in a
+        row, and warns with ``ConvergenceWarning`` if ``max_iter`` comes first.
+    n_iter_no_change : int, default=10
+        Patience of ``tol`` and ``early_stopping``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (a stratified
+        split drawn from ``random_state``), record its loss and accuracy every
+        epoch, stop when it stops improving and keep the parameters of the
+        epoch with the lowest validation loss.
+    validation_fraction : float, default=0.1
+        Share of the training data held out by ``early_stopping``.
+    warm_start : bool, default=False
+        Continue from the fitted parameters on the next ``fit``;
+        ``n_iter_`` and ``loss_curve_`` keep counting.
     space : {"auto", "feature", "sample"}, default="auto"
-        Where gradient descent keeps the first layer's weights. ``"feature"``
-        updates ``W[1]`` itself; ``"sample"`` keeps it as
-        ``c W1_0 + X.T @ C`` with one row of ``C`` per sample, which gives the
-        same iterates (up to rounding) at a fraction of the cost when there
-        are more features than samples, and forms ``W[1]`` once at the end.
-        ``"auto"`` picks the cheaper one by counting multiply-adds.
+        Where plain full-batch gradient descent keeps the first layer's
+        weights. ``"feature"`` updates ``W[1]`` itself; ``"sample"`` keeps it
+        as ``c W1_0 + X.T @ C`` with one row of ``C`` per sample, which gives
+        the same iterates (up to rounding) at a fraction of the cost when
+        there are more features than samples, and forms ``W[1]`` once at the
+        end. ``"auto"`` picks the cheaper one by counting multiply-adds.
     random_state : int, RandomState instance or None, default=None
-        Seed of the weight draws. ``random_state=1`` equals the course's
-        ``np.random.seed(1)``.
+        Seed of the weight draws (``random_state=1`` equals the course's
+        ``np.random.seed(1)``), then of the validation split,
+        the shuffles and the dropout masks.
     verbose : int, default=0
         ``1`` prints the course's ``Cost after iteration i: J`` every 100
         iterations.
@@ -67,9 +111,21 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         The course's ``parameters`` dict (``"W1"``, ``"b1"``, ...) in the
         course's orientation.
     loss_curve_ : list of float
-        The cost ``J`` of every iteration, computed before its update.
+        The cost ``J`` of every epoch, computed before its update (with
+        mini-batches, the weighted mean of the batch costs).
+    validation_loss_curve_ : list of float
+        With ``early_stopping``, the validation cross-entropy after every
+        epoch (empty otherwise).
+    validation_scores_ : list of float
+        With ``early_stopping``, the validation accuracy after every epoch.
+    best_validation_loss_ : float
+        With ``early_stopping``, the lowest validation loss; its parameters
+        are the fitted ones.
     n_iter_ : int
-        Number of iterations run.
+        Number of epochs run, over all calls with ``warm_start`` or
+        ``partial_fit``.
+    t_ : int
+        Number of parameter updates.
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
@@ -105,7 +161,8 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS)), "array-like"],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "init": [StrOptions({"xavier", "he", "random"})],
     }
 
@@ -114,22 +171,50 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         hidden_layer_sizes=(20, 7, 5),
         activation="relu",
         *,
+        solver="gd",
         learning_rate=0.0075,
+        learning_rate_decay=0.0,
         max_iter=2500,
+        batch_size=None,
+        shuffle=True,
+        momentum=0.9,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
         alpha=0.0,
+        dropout=0.0,
         init="xavier",
+        class_weight=None,
         tol=None,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
         space="auto",
         random_state=None,
         verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.solver = solver
         self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
         self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.alpha = alpha
+        self.dropout = dropout
         self.init = init
+        self.class_weight = class_weight
         self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
         self.space = space
         self.random_state = random_state
         self.verbose = verbose
@@ -149,5 +234,31 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
             )
         return tuple(int(n) for n in sizes)
 
-    def _hidden_activation(self):
-        return self.activation
+    def _hidden_activations(self, n_hidden):
+        activations = self.activation
+        if isinstance(activations, str):
+            activations = [activations] * n_hidden
+        activations = list(activations)
+        if len(activations) != n_hidden or not all(
+            isinstance(a, str) and a in ACTIVATIONS for a in activations
+        ):
+            raise ValueError(
+                "activation must be one of "
+                f"{sorted(ACTIVATIONS)} or a list of them, one per hidden layer "
+                f"({n_hidden}); got {self.activation!r}."
+            )
+        return activations
+
+    def _dropout_rates(self, n_hidden):
+        rates = self.dropout
+        if isinstance(rates, Real):
+            rates = [rates] * n_hidden
+        rates = list(rates)
+        if len(rates) != n_hidden or not all(
+            isinstance(r, Real) and 0 <= r < 1 for r in rates
+        ):
+            raise ValueError(
+                "dropout must be a rate in [0, 1) or a list of them, one per "
+                f"hidden layer ({n_hidden}); got {self.dropout!r}."
+            )
+        return [float(r) for r in rates]

@@ -57,7 +57,17 @@ def linear_forward(A_prev, W, b, out=None):
     return Z
 
 
-def forward_propagation(X, coefs, intercepts, activation, out=None):
+def hidden_activations(activation, n_hidden):
+    """One activation name per hidden layer: ``activation`` is a name shared
+    by every hidden layer or a sequence with one name per hidden layer."""
+    if isinstance(activation, str):
+        return [activation] * n_hidden
+    activation = list(activation)
+    assert len(activation) == n_hidden
+    return activation
+
+
+def forward_propagation(X, coefs, intercepts, activation, out=None, dropout=None):
     """Course step 2: ``[LINEAR -> g] x (L-1) -> LINEAR`` (``L_model_forward``).
 
     For ``l = 1 .. L-1``: ``Z[l] = A[l-1] @ W + b`` and ``A[l] = g(Z[l])``
@@ -65,15 +75,26 @@ def forward_propagation(X, coefs, intercepts, activation, out=None):
     ``Z[L]``, and ``A[L] = sigmoid(Z[L])`` is taken where it is needed, so that
     the cost can use the stable ``log_sigmoid(Z[L])``.
 
+    With inverted dropout (course 2, ``forward_propagation_with_dropout``)
+    hidden layer ``l`` is then multiplied by its mask ``D[l] / keep_prob``:
+    a fraction ``1 - keep_prob`` of the units is switched off and the rest
+    scaled up, so the expected ``A[l]`` is unchanged and prediction needs no
+    dropout.
+
     Parameters
     ----------
     X : ndarray of shape (m, n_0)
     coefs, intercepts : lists of ndarray
         The network's ``W`` and ``b``, see :func:`linear_forward`.
-    activation : str
-        Hidden-layer activation, a key of ``ACTIVATIONS``.
+    activation : str or list of str
+        Hidden-layer activation, a key of ``ACTIVATIONS``, or one per hidden
+        layer.
     out : list of ndarray, optional
         One buffer per layer, ``out[l-1]`` of shape ``(m, n_l)``.
+    dropout : list, optional
+        One entry per hidden layer: ``None`` or ``(mask, keep_prob)`` with
+        ``mask = D[l] / keep_prob`` of shape ``(m, n_l)`` (see
+        :func:`draw_dropout_masks`).
 
     Returns
     -------
@@ -81,8 +102,8 @@ def forward_propagation(X, coefs, intercepts, activation, out=None):
         ``[A[0] = X, A[1], ..., A[L-1], Z[L]]``: what the backward pass needs
         (the course's ``caches``). ``Z[L]`` has shape ``(m, 1)``.
     """
-    g = ACTIVATIONS[activation]
     n_layers = len(coefs)
+    activations = hidden_activations(activation, n_layers - 1)
     cache = [X]
     for l in range(1, n_layers + 1):
         Z = linear_forward(
@@ -92,9 +113,41 @@ def forward_propagation(X, coefs, intercepts, activation, out=None):
             None if out is None else out[l - 1],
         )
         if l < n_layers:
-            g(Z)  # A[l] = g(Z[l]), in place
+            ACTIVATIONS[activations[l - 1]](Z)  # A[l] = g(Z[l]), in place
+            if dropout is not None and dropout[l - 1] is not None:
+                Z *= dropout[l - 1][0]  # A[l] = A[l] * D[l] / keep_prob
         cache.append(Z)
     return cache
+
+
+def draw_dropout_masks(rng, n_samples, hidden_layer_sizes, keep_probs, dtype):
+    """Course 2's dropout masks ``D[l] = (rand(...) < keep_prob) / keep_prob``.
+
+    Parameters
+    ----------
+    rng : RandomState
+    n_samples : int
+    hidden_layer_sizes : sequence of int
+    keep_probs : sequence of float
+        Probability of keeping a unit, per hidden layer; ``1`` means no
+        dropout for that layer (its entry is ``None``).
+    dtype : numpy dtype
+
+    Returns
+    -------
+    dropout : list
+        Per hidden layer, ``None`` or ``(mask, keep_prob)`` with ``mask`` of
+        shape ``(n_samples, n_l)``, as :func:`forward_propagation` takes it.
+    """
+    dropout = []
+    for n_l, keep_prob in zip(hidden_layer_sizes, keep_probs, strict=True):
+        if keep_prob >= 1:
+            dropout.append(None)
+            continue
+        mask = (rng.random_sample((n_samples, n_l)) < keep_prob).astype(dtype)
+        mask /= keep_prob
+        dropout.append((mask, keep_prob))
+    return dropout
 
 
 def compute_cost(Z_L, y, sample_weight, coefs, alpha, extra_squared_norm=0.0):
@@ -200,6 +253,7 @@ def backward_propagation(
     alpha,
     out=None,
     return_input_gradient=False,
+    dropout=None,
 ):
     """Course step 4: the gradients of ``J`` (``L_model_backward``).
 
@@ -209,6 +263,10 @@ def backward_propagation(
 
         dA[l-1] = dZ[l] @ W[l].T
         dZ[l-1] = dA[l-1] * g'(Z[l-1])
+
+    With dropout (``backward_propagation_with_dropout``) the units switched
+    off in the forward pass get no gradient: ``dA[l-1] *= D[l-1] / keep_prob``
+    before the activation's derivative.
 
     ``dA[0]``, the gradient with respect to ``X``, is not computed unless
     asked for: training never needs it.
@@ -220,14 +278,17 @@ def backward_propagation(
         Nothing in it is modified.
     y, sample_weight : ndarray of shape (m,)
     coefs : list of ndarray
-    activation : str
-        Hidden-layer activation, a key of ``DERIVATIVES``.
+    activation : str or list of str
+        Hidden-layer activation, a key of ``DERIVATIVES``, or one per hidden
+        layer.
     alpha : float
     out : tuple (coef_grads, intercept_grads, deltas), optional
         Buffers: lists shaped like ``coefs``, like the intercepts, and like
         ``cache[1:]`` (one ``(m, n_l)`` array per layer, for ``dZ[l]``).
     return_input_gradient : bool, default=False
         Also return ``dA[0] = dZ[1] @ W[1].T``, of the shape of ``cache[0]``.
+    dropout : list, optional
+        The masks the forward pass used (see :func:`forward_propagation`).
 
     Returns
     -------
@@ -236,8 +297,8 @@ def backward_propagation(
     dA0 : ndarray of shape (m, n_0)
         Only when ``return_input_gradient`` is true.
     """
-    g_prime = DERIVATIVES[activation]
     n_layers = len(coefs)
+    activations = hidden_activations(activation, n_layers - 1)
     coef_grads, intercept_grads, deltas = out or (
         [None] * n_layers,
         [None] * n_layers,
@@ -253,6 +314,13 @@ def backward_propagation(
         )
         if l > 1:
             dA_prev = np.matmul(dZ, W.T, out=deltas[l - 2])
+            g_prime = DERIVATIVES[activations[l - 2]]
+            if dropout is not None and dropout[l - 2] is not None:
+                mask, keep_prob = dropout[l - 2]
+                dA_prev *= mask
+                # g' from A[l-1] before dropout: A * keep_prob on kept units
+                # (the dropped ones have dA = 0 whatever g' is)
+                A_prev = A_prev * keep_prob
             g_prime(A_prev, dA_prev)  # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
             dZ = dA_prev
     if return_input_gradient:

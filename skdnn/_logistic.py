@@ -17,29 +17,67 @@ class LogisticRegressionGD(BaseBinaryNetwork):
 
     Parameters
     ----------
+    solver : {"gd", "momentum", "adam"}, default="gd"
+        Update rule: the course's gradient descent, gradient descent with
+        momentum, or Adam (course 2, "Optimization algorithms").
     learning_rate : float, default=0.005
-        Step size ``alpha`` of the update ``w := w - alpha dw``.
+        Step size ``alpha`` of the update ``W := W - alpha dW``.
+    learning_rate_decay : float, default=0.0
+        Course 2's decay: the epoch ``e`` uses
+        ``learning_rate / (1 + learning_rate_decay * e)``.
     max_iter : int, default=2000
-        Number of gradient-descent iterations (``num_iterations``).
+        Number of epochs (``num_iterations``); with full batches an epoch is
+        one gradient-descent iteration.
+    batch_size : int or None, default=None
+        ``None`` uses the whole training set for every update, as the course
+        does; an int trains on mini-batches of that size.
+    shuffle : bool, default=True
+        With mini-batches, reshuffle the samples every epoch (drawn from
+        ``random_state``).
+    momentum : float, default=0.9
+        ``beta`` of ``solver="momentum"``: ``v := beta v + (1 - beta) dW``.
+    beta_1 : float, default=0.9
+        Adam's decay of the first-moment estimate.
+    beta_2 : float, default=0.999
+        Adam's decay of the second-moment estimate.
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero.
     alpha : float, default=0.0
-        L2 penalty: the cost gains ``alpha / (2 m) * ||w||^2``. Not the
-        learning rate.
+        L2 penalty: the cost gains ``alpha / (2 m) * sum ||W||^2`` (course 2's
+        lambda). Not the learning rate.
     init : {"zeros", "xavier", "he", "random"}, default="zeros"
         Weight initialisation; the course starts logistic regression at zero.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``:
+        ``{label: weight}``, or ``"balanced"`` for
+        ``n_samples / (2 * np.bincount(y))``.
     tol : float or None, default=None
-        ``None`` runs all ``max_iter`` iterations, as the course does. A float
-        stops after the first iteration that lowers the cost by less than
-        ``tol``.
+        ``None`` runs all ``max_iter`` epochs, as the course does. A float
+        stops when the cost (the validation loss with ``early_stopping``) has
+        not improved by at least ``tol`` for ``n_iter_no_change`` epochs in a
+        row, and warns with ``ConvergenceWarning`` if ``max_iter`` comes first.
+    n_iter_no_change : int, default=10
+        Patience of ``tol`` and ``early_stopping``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (a stratified
+        split drawn from ``random_state``), record its loss and accuracy every
+        epoch, stop when it stops improving and keep the parameters of the
+        epoch with the lowest validation loss.
+    validation_fraction : float, default=0.1
+        Share of the training data held out by ``early_stopping``.
+    warm_start : bool, default=False
+        Continue from the fitted parameters on the next ``fit``;
+        ``n_iter_`` and ``loss_curve_`` keep counting.
     space : {"auto", "feature", "sample"}, default="auto"
-        Where gradient descent keeps the first layer's weights. ``"feature"``
-        updates ``W[1]`` itself; ``"sample"`` keeps it as
-        ``c W1_0 + X.T @ C`` with one row of ``C`` per sample, which gives the
-        same iterates (up to rounding) at a fraction of the cost when there
-        are more features than samples, and forms ``W[1]`` once at the end.
-        ``"auto"`` picks the cheaper one by counting multiply-adds.
+        Where plain full-batch gradient descent keeps the first layer's
+        weights. ``"feature"`` updates ``W[1]`` itself; ``"sample"`` keeps it
+        as ``c W1_0 + X.T @ C`` with one row of ``C`` per sample, which gives
+        the same iterates (up to rounding) at a fraction of the cost when
+        there are more features than samples, and forms ``W[1]`` once at the
+        end. ``"auto"`` picks the cheaper one by counting multiply-adds.
     random_state : int, RandomState instance or None, default=None
-        Seed of the weight draws for the random inits (unused with
-        ``init="zeros"``).
+        Seed of the weight draws for the random inits, then of the validation split,
+        the shuffles and the dropout masks.
     verbose : int, default=0
         ``1`` prints the course's ``Cost after iteration i: J`` every 100
         iterations.
@@ -59,11 +97,23 @@ class LogisticRegressionGD(BaseBinaryNetwork):
     parameters_ : dict
         The course's ``{"W1": w.T, "b1": b}``.
     loss_curve_ : list of float
-        The cost ``J`` of every iteration, computed before its update.
+        The cost ``J`` of every epoch, computed before its update (with
+        mini-batches, the weighted mean of the batch costs).
+    validation_loss_curve_ : list of float
+        With ``early_stopping``, the validation cross-entropy after every
+        epoch (empty otherwise).
+    validation_scores_ : list of float
+        With ``early_stopping``, the validation accuracy after every epoch.
+    best_validation_loss_ : float
+        With ``early_stopping``, the lowest validation loss; its parameters
+        are the fitted ones.
     n_iter_ : int
-        Number of iterations run.
+        Number of epochs run, over all calls with ``warm_start`` or
+        ``partial_fit``.
+    t_ : int
+        Number of parameter updates.
     n_layers_ : int
-        Always 2 (input and output).
+        Number of layers, input and output included.
     n_outputs_ : int
         Always 1.
     out_activation_ : str
@@ -95,20 +145,46 @@ class LogisticRegressionGD(BaseBinaryNetwork):
     def __init__(
         self,
         *,
+        solver="gd",
         learning_rate=0.005,
+        learning_rate_decay=0.0,
         max_iter=2000,
+        batch_size=None,
+        shuffle=True,
+        momentum=0.9,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
         alpha=0.0,
         init="zeros",
+        class_weight=None,
         tol=None,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
         space="auto",
         random_state=None,
         verbose=0,
     ):
+        self.solver = solver
         self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
         self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.alpha = alpha
         self.init = init
+        self.class_weight = class_weight
         self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
         self.space = space
         self.random_state = random_state
         self.verbose = verbose
@@ -116,8 +192,8 @@ class LogisticRegressionGD(BaseBinaryNetwork):
     def _hidden_layer_sizes(self):
         return ()
 
-    def _hidden_activation(self):
-        return "identity"
+    def _hidden_activations(self, n_hidden):
+        return []
 
     @property
     def coef_(self):

@@ -26,7 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from skdnn import DeepBinaryClassifier, LogisticRegressionGD
-from skdnn._solvers import SOLVERS
+from skdnn._solvers import FeatureSpaceTrainer, SampleSpaceTrainer
 
 HIDDEN_ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid", "logistic", "identity"]
 
@@ -245,13 +245,20 @@ def test_loss_curve_runs_max_iter_and_decreases(make, easy):
 
 
 def test_tol_stops_early(make, easy):
+    """Stops at the first epoch that ends ``n_iter_no_change`` epochs in a row
+    without improving the best cost by ``tol``."""
+    params = {"tol": 1e-3, "n_iter_no_change": 5}
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        estimator = make(max_iter=2000, tol=1e-3).fit(*easy)
-    assert estimator.n_iter_ < 2000
-    assert len(estimator.loss_curve_) == estimator.n_iter_
-    assert estimator.loss_curve_[-2] - estimator.loss_curve_[-1] < 1e-3
-    assert np.all(-np.diff(estimator.loss_curve_[:-1]) >= 1e-3)
+        estimator = make(max_iter=2000, **params).fit(*easy)
+    n = estimator.n_iter_
+    curve = np.array(estimator.loss_curve_)
+    assert n < 2000 and len(curve) == n
+    # each of the last five improved on the best before it by less than tol
+    assert all(curve[k] > curve[:k].min() - 1e-3 for k in range(n - 5, n))
+    # one epoch fewer and it has not converged yet
+    with pytest.warns(ConvergenceWarning, match=f"max_iter={n - 1}"):
+        make(max_iter=n - 1, **params).fit(*easy)
 
 
 def test_tol_not_reached_warns(make, easy):
@@ -365,7 +372,7 @@ def test_ctrl_c_keeps_the_last_parameters(make, easy, monkeypatch, space):
 
         return backward_update_then_interrupt
 
-    for solver in SOLVERS.values():
+    for solver in (FeatureSpaceTrainer, SampleSpaceTrainer):
         monkeypatch.setattr(
             solver, "backward_update", interrupting(solver.backward_update)
         )
