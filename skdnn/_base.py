@@ -56,7 +56,9 @@ def _unchanged_on_error(estimator):
     except BaseException:
         # scikit-learn's callback machinery tears its own state down after fit
         callback_state = {
-            k: v for k, v in vars(estimator).items() if k.startswith(("_callback", "_skl_callbacks"))
+            k: v
+            for k, v in vars(estimator).items()
+            if k.startswith(("_callback", "_skl_callbacks"))
         }
         vars(estimator).clear()
         vars(estimator).update(saved, **callback_state)
