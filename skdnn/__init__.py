@@ -2,7 +2,14 @@
 
 from ._deep import DeepBinaryClassifier
 from ._logistic import LogisticRegressionGD
+from .persistence import load_model, save_model
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DeepBinaryClassifier", "LogisticRegressionGD", "__version__"]
+__all__ = [
+    "DeepBinaryClassifier",
+    "LogisticRegressionGD",
+    "load_model",
+    "save_model",
+    "__version__",
+]

@@ -217,7 +217,8 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 )
                 validation = (X_val, y_val, sw_val)
 
-            if incremental and continuing:
+            if incremental and continuing and hasattr(self, "_optimizer"):
+                # (a model loaded from a file has no optimiser state: start anew)
                 optimizer = copy.deepcopy(self._optimizer)
             else:
                 optimizer = OPTIMIZERS[self.solver](
@@ -427,10 +428,12 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     break
             else:
                 if monitor.active and n_epochs > 1:
+                    monitored = "validation loss" if validation else "cost"
                     warnings.warn(
                         f"Gradient descent reached max_iter={self.max_iter} "
-                        f"before the cost improved by less than tol={self.tol} "
-                        f"for n_iter_no_change={self.n_iter_no_change} epochs.",
+                        f"before the {monitored} went n_iter_no_change="
+                        f"{self.n_iter_no_change} epochs without improving by "
+                        f"tol={self.tol or 0}.",
                         ConvergenceWarning,
                         stacklevel=5,
                     )
