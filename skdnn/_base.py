@@ -509,8 +509,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         logit : ndarray of shape (n_samples,)
             ``log(p / (1 - p))`` with ``p`` the probability of ``classes_[1]``.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        X = self._validate_for_predict(X)
         activation = self._hidden_activations(len(self.coefs_) - 1)
         n_rows = _chunk_n_rows(X.dtype.itemsize * sum(b.size for b in self.intercepts_))
         if X.shape[0] <= n_rows:
@@ -521,6 +520,25 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 X[rows], self.coefs_, self.intercepts_, activation
             )
         return logit
+
+    def _validate_for_predict(self, X):
+        """``validate_data`` for prediction, with a fast path for what most
+        calls pass: a float ndarray of the right width, fitted without feature
+        names, all finite. Its cost dominates the latency of small batches;
+        anything else goes through ``validate_data`` and its messages."""
+        if not hasattr(self, "coefs_"):
+            check_is_fitted(self)
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in FLOAT_DTYPES
+            and X.shape[1] == self.n_features_in_
+            and X.shape[0] > 0
+            and not hasattr(self, "feature_names_in_")
+            and (get_config()["assume_finite"] or np.isfinite(X.sum()))
+        ):
+            return X
+        return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
 
     def predict_proba(self, X):
         """Probability of each class, ``[1 - A[L], A[L]]``.
