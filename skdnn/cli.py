@@ -1,15 +1,26 @@
-"""The ``skdnn`` command line.
+"""The ``skdnn`` command line: ``train``, ``predict`` and ``info``.
 
-``skdnn train`` runs the main job on built-in data: it cross-validates a
-``StandardScaler`` + network pipeline on scikit-learn's breast-cancer data,
-then trains it on the training split, printing the cost as it goes, and
-reports the accuracy on the held-out split.
+``skdnn train`` with no arguments runs the main job on built-in data: it
+cross-validates ``StandardScaler`` + ``DeepBinaryClassifier`` on
+scikit-learn's breast-cancer data, trains it on the training split (showing
+the cost as it goes) and reports the held-out accuracy. Flags choose the data
+(``--dataset``, or ``--data FILE.csv --target COLUMN``), the model and its
+hyper-parameters, and write a model file (``--out``) and the cost curve
+(``--plot``).
+
+Bad paths, columns or files end the command with one line naming the problem
+on stderr and exit code 2, without a traceback.
 """
 
 import argparse
+import csv
+import json
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
@@ -17,6 +28,18 @@ from sklearn.preprocessing import StandardScaler
 
 from . import DeepBinaryClassifier, LogisticRegressionGD, __version__
 from .activations import ACTIVATIONS
+from .datasets import load_catvnoncat
+from .persistence import load_model, save_model
+
+#: Exit code of a command that failed on bad input (argparse uses it too).
+EXIT_BAD_INPUT = 2
+
+
+class CommandError(Exception):
+    """A problem with the user's input: printed as one line, exit code 2."""
+
+
+# -- parsing ---------------------------------------------------------------------
 
 
 def _layer_sizes(text):
@@ -40,72 +63,257 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version=f"skdnn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+
     train = commands.add_parser(
         "train",
-        help="cross-validate, train and evaluate a model on built-in data",
+        help="cross-validate, train and evaluate a model",
         description=(
-            "Cross-validate StandardScaler + a network on scikit-learn's "
-            "breast-cancer data, train it on the training split (printing the "
-            "cost) and report the held-out accuracy."
+            "Cross-validate a model, train it on the training split (showing "
+            "the cost) and report the held-out accuracy. Without --dataset or "
+            "--data: StandardScaler + DeepBinaryClassifier on scikit-learn's "
+            "breast-cancer data."
         ),
     )
-    train.add_argument(
+    data = train.add_argument_group("data")
+    data.add_argument(
+        "--dataset",
+        choices=["breast_cancer", "catvnoncat"],
+        default=None,
+        help="built-in data (default: breast_cancer); catvnoncat is the course's "
+        "cat images, read from --data-home, $SKDNN_DATA or ~/skdnn_data, with "
+        "the course's train/test split",
+    )
+    data.add_argument(
+        "--data", type=Path, metavar="FILE.csv", help="your own data: a CSV file"
+    )
+    data.add_argument(
+        "--target", metavar="COLUMN", help="the column of --data to predict"
+    )
+    data.add_argument(
+        "--data-home", type=Path, help="folder holding catvnoncat/ (see --dataset)"
+    )
+    data.add_argument(
+        "--test-size",
+        type=float,
+        default=0.25,
+        help="fraction held out for the final accuracy (default: 0.25; "
+        "catvnoncat uses its own test set)",
+    )
+    model = train.add_argument_group("model")
+    model.add_argument(
         "--model",
         choices=["deep", "logistic"],
         default="deep",
         help="DeepBinaryClassifier or LogisticRegressionGD (default: deep)",
     )
-    train.add_argument(
+    model.add_argument(
         "--hidden-layer-sizes",
         type=_layer_sizes,
         default=(20, 7, 5),
         metavar="N,N,...",
         help="widths of the hidden layers of the deep model (default: 20,7,5)",
     )
-    train.add_argument(
+    model.add_argument(
         "--activation",
         choices=sorted(ACTIVATIONS),
         default="relu",
         help="hidden activation of the deep model (default: relu)",
     )
-    train.add_argument(
+    model.add_argument(
+        "--solver",
+        choices=["gd", "momentum", "adam"],
+        default="gd",
+        help="update rule (default: gd, the course's gradient descent)",
+    )
+    model.add_argument(
         "--learning-rate",
         type=float,
         default=None,
-        help="step size of gradient descent (default: the model's, "
-        "0.0075 deep / 0.005 logistic)",
+        help="step size (default: the model's, 0.0075 deep / 0.005 logistic)",
     )
-    train.add_argument(
-        "--alpha", type=float, default=0.0, help="L2 penalty (default: 0)"
-    )
-    train.add_argument(
+    model.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (0)")
+    model.add_argument(
         "--max-iter",
         type=int,
         default=None,
-        help="iterations of gradient descent (default: the model's, "
-        "2500 deep / 2000 logistic)",
+        help="iterations (default: the model's, 2500 deep / 2000 logistic)",
     )
-    train.add_argument(
-        "--cv", type=int, default=5, help="cross-validation folds (default: 5)"
+    model.add_argument(
+        "--batch-size", type=int, default=None, help="mini-batch size (full batch)"
     )
-    train.add_argument(
-        "--test-size",
-        type=float,
-        default=0.25,
-        help="fraction of the data held out for the final accuracy (default: 0.25)",
+    model.add_argument(
+        "--scaler",
+        choices=["standard", "none"],
+        default=None,
+        help="StandardScaler before the model (default: standard, except none "
+        "for catvnoncat, whose pixels the course only divides by 255)",
     )
-    train.add_argument(
+    model.add_argument(
         "--random-state",
         type=int,
-        default=0,
-        help="seed of the split, the folds and the weights (default: 0)",
+        default=1,
+        help="seed of the split, the folds and the weights (default: 1, the "
+        "course's np.random.seed(1))",
+    )
+    run = train.add_argument_group("run and output")
+    run.add_argument(
+        "--cv", type=int, default=5, help="cross-validation folds; 0 skips (5)"
+    )
+    run.add_argument(
+        "--out", type=Path, metavar="MODEL.h5", help="save the trained model here"
+    )
+    run.add_argument(
+        "--plot", type=Path, metavar="LOSS.png", help="save the cost curve here"
+    )
+    run.add_argument(
+        "--quiet", action="store_true", help="no cost lines or progress bar"
     )
     train.set_defaults(handler=_train)
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict with a saved model",
+        description=(
+            "Predict the class of every row of FILE (a CSV with the model's "
+            "feature columns, or a .npy array of rows or of images) with a "
+            "model saved by 'skdnn train --out'."
+        ),
+    )
+    predict.add_argument("model", type=Path, metavar="MODEL.h5")
+    predict.add_argument("file", type=Path, metavar="FILE")
+    predict.add_argument(
+        "--proba", action="store_true", help="also write the class probabilities"
+    )
+    predict.add_argument(
+        "--output", type=Path, metavar="OUT.csv", help="write here (default: stdout)"
+    )
+    predict.set_defaults(handler=_predict)
+
+    info = commands.add_parser(
+        "info",
+        help="describe a saved model",
+        description="Print what a model file holds.",
+    )
+    info.add_argument("model", type=Path, metavar="MODEL.h5")
+    info.set_defaults(handler=_info)
     return parser
 
 
+# -- data --------------------------------------------------------------------------
+
+
+def read_csv(path, target=None, features=None):
+    """Read a CSV file with a header row into ``(X, y, feature_names)``.
+
+    ``X`` holds the columns named in ``features`` (default: every column but
+    ``target``), which must be numeric; ``y`` keeps its labels as text
+    unless they are all numbers. Errors name the file, column and line.
+    """
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    if len(rows) < 2:
+        raise CommandError(f"{path} needs a header row and at least one data row")
+    header, rows = [name.strip() for name in rows[0]], rows[1:]
+    if target is not None and target not in header:
+        raise CommandError(
+            f"{path} has no column {target!r}; its columns are {', '.join(header)}"
+        )
+    if features is None:
+        features = [name for name in header if name != target]
+    missing = [name for name in features if name not in header]
+    if missing:
+        raise CommandError(
+            f"{path} lacks the model's feature column(s) {', '.join(missing)}"
+        )
+    columns = {name: i for i, name in enumerate(header)}
+    X = np.empty((len(rows), len(features)))
+    for line, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise CommandError(
+                f"{path}, line {line}: {len(row)} values for {len(header)} columns"
+            )
+        for j, name in enumerate(features):
+            try:
+                X[line - 2, j] = float(row[columns[name]])
+            except ValueError:
+                raise CommandError(
+                    f"{path}, line {line}: column {name!r} holds "
+                    f"{row[columns[name]]!r}, not a number"
+                ) from None
+    y = None
+    if target is not None:
+        y = np.array([row[columns[target]].strip() for row in rows])
+        try:
+            y = y.astype(float)
+        except ValueError:
+            pass
+        else:
+            if np.all(y == np.round(y)):
+                y = y.astype(int)
+    return X, y, features
+
+
+def _training_data(args):
+    """``(name, X_train, X_test, y_train, y_test, feature_names)``."""
+    if args.data is not None and args.dataset is not None:
+        raise CommandError("give either --dataset or --data, not both")
+    if args.data is None and args.target is not None:
+        raise CommandError("--target goes with --data FILE.csv")
+    if args.dataset == "catvnoncat":
+        try:
+            train = load_catvnoncat("train", data_home=args.data_home)
+            test = load_catvnoncat("test", data_home=args.data_home)
+        except (FileNotFoundError, ValueError) as exc:
+            raise CommandError(str(exc).splitlines()[0]) from None
+        return "catvnoncat", train.data, test.data, train.target, test.target, None
+    if args.data is not None:
+        if args.target is None:
+            raise CommandError("--data needs --target COLUMN, the column to predict")
+        X, y, names = read_csv(args.data, args.target)
+        name = args.data.name
+    else:
+        X, y = load_breast_cancer(return_X_y=True)
+        name, names = "breast_cancer", None
+    if not 0 < args.test_size < 1:
+        raise CommandError(f"--test-size must be between 0 and 1; got {args.test_size}")
+    try:
+        split = train_test_split(
+            X, y, test_size=args.test_size, stratify=y, random_state=args.random_state
+        )
+    except ValueError as exc:
+        raise CommandError(f"cannot split {name} for testing: {exc}") from None
+    return (name, *split[:2], *split[2:], names)
+
+
+def _read_rows(path, model):
+    """The rows of ``path`` (CSV or .npy) as the model's feature matrix."""
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    if path.suffix == ".npy":
+        try:
+            X = np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise CommandError(f"{path} is not a NumPy .npy array: {exc}") from None
+        if X.ndim > 2:  # images, flattened and scaled as in the course
+            X = X.reshape(X.shape[0], -1) / 255.0
+        return X
+    names = getattr(model, "feature_names_in_", None)
+    X, _, _ = read_csv(path, features=None if names is None else list(names))
+    return X
+
+
+# -- train ---------------------------------------------------------------------
+
+
 def _make_model(args):
-    params = {"alpha": args.alpha, "random_state": args.random_state}
+    params = {
+        "alpha": args.alpha,
+        "random_state": args.random_state,
+        "solver": args.solver,
+        "batch_size": args.batch_size,
+    }
     if args.learning_rate is not None:
         params["learning_rate"] = args.learning_rate
     if args.max_iter is not None:
@@ -119,37 +327,244 @@ def _make_model(args):
     return LogisticRegressionGD(**params)
 
 
-def _train(args):
-    if args.cv < 2:
-        raise ValueError(f"--cv must be at least 2; got {args.cv}")
-    if not 0 < args.test_size < 1:
-        raise ValueError(f"--test-size must be between 0 and 1; got {args.test_size}")
-    X, y = load_breast_cancer(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=args.test_size, stratify=y, random_state=args.random_state
+def fold_scaler(scaler, estimator):
+    """A copy of ``estimator`` that takes unscaled data: ``StandardScaler``
+    folded into the first layer, ``W' = W / sigma`` and
+    ``b' = b - (mu / sigma) @ W``, so a model file needs no pipeline."""
+    folded = clone(estimator)
+    folded.__dict__.update(
+        {k: v for k, v in vars(estimator).items() if k.endswith("_")}
     )
-    model = make_pipeline(StandardScaler(), _make_model(args))
-    model[-1]._validate_params()  # a bad value fails here, before any work
+    W, b = estimator.coefs_[0], estimator.intercepts_[0]
+    mean = scaler.mean_ if scaler.with_mean else np.zeros(W.shape[0])
+    scale = scaler.scale_ if scaler.with_std else np.ones(W.shape[0])
+    W_folded = (W / scale[:, np.newaxis]).astype(W.dtype)
+    b_folded = (b - (mean / scale) @ W).astype(b.dtype)
+    folded.coefs_ = [W_folded, *estimator.coefs_[1:]]
+    folded.intercepts_ = [b_folded, *estimator.intercepts_[1:]]
+    if hasattr(scaler, "feature_names_in_"):
+        folded.feature_names_in_ = scaler.feature_names_in_
+    return folded
 
-    print(f"skdnn {__version__}: {model[-1]!r}")
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal, through scikit-learn's callback
+    API; shown once a fit has run for ``delay`` seconds."""
+
+    def __init__(self, stream, delay=0.5):
+        self.stream, self.delay = stream, delay
+
+    def setup(self, estimator, context):
+        self.start, self.done, self.shown = time.monotonic(), 0, False
+        self.total = context.max_subtasks or 1
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        if context.parent is None:
+            return False
+        self.done += 1
+        if self.shown or time.monotonic() - self.start >= self.delay:
+            self.shown = True
+            width = 30
+            filled = int(width * self.done / self.total)
+            self.stream.write(
+                f"\rtraining [{'#' * filled}{'.' * (width - filled)}] "
+                f"{self.done}/{self.total} iterations"
+            )
+            self.stream.flush()
+        return False
+
+    def teardown(self, estimator, context):
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _show_progress(model, quiet):
+    """Cost lines on a pipe or file, a progress bar on a terminal."""
+    classifier = model[-1]
+    if quiet:
+        return
+    if sys.stdout.isatty() and hasattr(classifier, "set_callbacks"):
+        try:
+            classifier.set_callbacks(_ProgressBar(sys.stdout))
+            return
+        except TypeError:  # no usable callback API: fall back to lines
+            pass
+    classifier.set_params(verbose=1)
+
+
+def _train(args):
+    name, X_train, X_test, y_train, y_test, names = _training_data(args)
+    scaler = args.scaler or ("none" if name == "catvnoncat" else "standard")
+    classifier = _make_model(args)
+    try:
+        classifier._validate_params()  # a bad value fails here, before any work
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if args.cv == 1 or args.cv < 0:
+        raise CommandError(
+            f"--cv must be 0 (no cross-validation) or at least 2; got {args.cv}"
+        )
+    if args.plot is not None:
+        _check_can_plot()
+    steps = [StandardScaler()] if scaler == "standard" else []
+    model = make_pipeline(*steps, classifier)
+
     print(
-        f"data: breast_cancer, {X.shape[0]} samples, {X.shape[1]} features; "
-        f"training on {X_train.shape[0]}, holding out {X_test.shape[0]}"
+        f"skdnn {__version__}: {classifier!r}"
+        + (" after StandardScaler" if steps else "")
     )
-    folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
-    scores = cross_val_score(model, X_train, y_train, cv=folds)
-    print(f"{args.cv}-fold cross-validation accuracy:")
-    print("  " + "  ".join(f"{s:.4f}" for s in scores))
-    print(f"  mean {np.mean(scores):.4f} ± {np.std(scores):.4f}")
+    print(
+        f"data: {name}, {X_train.shape[0] + X_test.shape[0]} samples, "
+        f"{X_train.shape[1]} features; training on {X_train.shape[0]}, "
+        f"holding out {X_test.shape[0]}"
+    )
+    if args.cv:
+        folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
+        try:
+            scores = cross_val_score(model, X_train, y_train, cv=folds)
+        except ValueError as exc:
+            raise CommandError(f"cross-validation failed: {exc}") from None
+        print(f"{args.cv}-fold cross-validation accuracy:")
+        print("  " + "  ".join(f"{s:.4f}" for s in scores))
+        print(f"  mean {np.mean(scores):.4f} ± {np.std(scores):.4f}")
 
     print("training on the whole training split:")
-    model.set_params(**{f"{model.steps[-1][0]}__verbose": 1})
-    model.fit(X_train, y_train)
+    _show_progress(model, args.quiet)
+    try:
+        model.fit(X_train, y_train)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     correct = int((model.predict(X_test) == y_test).sum())
     print(
         f"held-out accuracy: {correct / y_test.shape[0]:.4f} "
         f"({correct}/{y_test.shape[0]})"
     )
+    fitted = model[-1]
+    fitted.set_params(verbose=0)
+    if steps:
+        fitted = fold_scaler(model[0], fitted)
+    if names is not None:
+        fitted.feature_names_in_ = np.asarray(names, dtype=object)
+    if args.out is not None:
+        _save(fitted, args.out)
+        print(f"model saved to {args.out}")
+    if args.plot is not None:
+        _plot(fitted, args.plot)
+        print(f"cost curve saved to {args.plot}")
+    return 0
+
+
+def _save(estimator, path):
+    try:
+        save_model(estimator, path)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _check_can_plot():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CommandError(
+            '--plot needs matplotlib: pip install "skdnn[plot]"'
+        ) from None
+
+
+def _plot(estimator, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plot import LossCurveDisplay
+
+    display = LossCurveDisplay.from_estimator(estimator)
+    try:
+        display.figure_.savefig(path)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot write {path}: {exc}") from None
+    finally:
+        plt.close(display.figure_)
+
+
+# -- predict and info ------------------------------------------------------------
+
+
+def _load(path):
+    try:
+        return load_model(path)
+    except FileNotFoundError:
+        raise CommandError(f"no such model file: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _predict(args):
+    model = _load(args.model)
+    X = _read_rows(args.file, model)
+    if X.ndim != 2 or X.shape[1] != model.n_features_in_:
+        shape = "x".join(map(str, X.shape))
+        raise CommandError(
+            f"{args.file} has rows of shape {shape}; the model takes "
+            f"{model.n_features_in_} features"
+        )
+    try:
+        predictions = model.predict(X)
+        proba = model.predict_proba(X) if args.proba else None
+    except ValueError as exc:
+        raise CommandError(f"{args.file}: {exc}") from None
+    header = ["prediction"]
+    if proba is not None:
+        header += [f"proba_{label}" for label in model.classes_]
+    out = sys.stdout
+    if args.output is not None:
+        try:
+            out = args.output.open("w", newline="")
+        except OSError as exc:
+            raise CommandError(f"cannot write {args.output}: {exc.strerror}") from None
+    try:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for i, label in enumerate(predictions):
+            row = [label] + ([] if proba is None else [f"{p:.17g}" for p in proba[i]])
+            writer.writerow(row)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def _info(args):
+    model = _load(args.model)
+    layers = [model.n_features_in_, *(W.shape[1] for W in model.coefs_)]
+    params = model.get_params()
+    summary = {
+        "model": type(model).__name__,
+        "file": str(args.model),
+        "layers": layers,
+        "classes": [str(c) for c in model.classes_],
+        "dtype": str(model.coefs_[0].dtype),
+        "iterations": model.n_iter_,
+        "final cost": model.loss_curve_[-1] if model.loss_curve_ else None,
+        "parameters": {k: repr(v) for k, v in params.items()},
+    }
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        shown = ", ".join(map(str, names[:5]))
+        summary["features"] = shown + (", ..." if len(names) > 5 else "")
+    width = max(map(len, summary))
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k} = {v}")
+        else:
+            text = json.dumps(value) if isinstance(value, list) else value
+            print(f"{key:<{width}}  {text}")
     return 0
 
 
@@ -159,9 +574,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except ValueError as exc:  # bad values: one line, no traceback
+    except CommandError as exc:  # bad input: one line, no traceback
         print(f"skdnn {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

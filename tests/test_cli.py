@@ -1,25 +1,55 @@
-"""``skdnn train`` end to end, as a user runs it (in a subprocess)."""
+"""The ``skdnn`` command, as a user runs it: end to end in subprocesses, and
+every bad path, column or file giving one line and exit code 2."""
 
+import csv
+import io
+import os
 import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from skdnn.cli import main
+from skdnn import DeepBinaryClassifier
+from skdnn.cli import _ProgressBar, fold_scaler, main, read_csv
+
+FAST = ["--max-iter", "300", "--learning-rate", "0.05"]
 
 
-def _run(*args):
+def _run(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "skdnn", *args],
+        [sys.executable, "-m", "skdnn", *map(str, args)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        env=env,
     )
 
 
+def _accuracy(out, what="held-out accuracy"):
+    return float(re.search(rf"{what}: (\S+)", out).group(1))
+
+
+@pytest.fixture(scope="module")
+def cancer_csv(tmp_path_factory):
+    """breast cancer as a CSV with a text target column, 'diagnosis'."""
+    data = load_breast_cancer()
+    path = tmp_path_factory.mktemp("csv") / "cancer.csv"
+    names = [n.replace(" ", "_") for n in data.feature_names]
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([*names, "diagnosis"])
+        for row, label in zip(data.data, data.target, strict=True):
+            writer.writerow([*row, data.target_names[label]])
+    return path
+
+
 def test_train_runs_end_to_end_and_prints_an_accuracy():
-    result = _run("train", "--max-iter", "300", "--learning-rate", "0.05")
+    result = _run("train", *FAST)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "5-fold cross-validation accuracy" in out
@@ -27,32 +57,208 @@ def test_train_runs_end_to_end_and_prints_an_accuracy():
     assert 0.9 < mean <= 1 and 0 <= std < 0.1
     assert re.search(r"Cost after iteration 0: \d\.\d{6}", out)
     assert "Cost after iteration 299:" in out
-    accuracy = float(re.search(r"held-out accuracy: (\S+)", out).group(1))
-    assert 0.9 < accuracy <= 1
+    assert 0.9 < _accuracy(out) <= 1
 
 
-def test_train_with_the_defaults_in_process(capsys):
+def test_train_logistic_in_process(capsys):
     assert main(["train", "--model", "logistic", "--cv", "3"]) == 0
     out = capsys.readouterr().out
     assert "LogisticRegressionGD" in out
     assert len(re.search(r"accuracy:\n  (.*)\n", out).group(1).split()) == 3
-    assert float(re.search(r"held-out accuracy: (\S+)", out).group(1)) > 0.9
+    assert _accuracy(out) > 0.9
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--learning-rate", "-1"], "learning_rate"),
-        (["--alpha", "-0.5"], "alpha"),
-        (["--cv", "1"], "--cv"),
-        (["--test-size", "1.5"], "--test-size"),
-        (["--max-iter", "0"], "max_iter"),
-    ],
-)
-def test_bad_values_give_one_line_and_exit_code_2(args, message, capsys):
-    assert main(["train", *args]) == 2
-    err = capsys.readouterr().err
-    assert message in err and len(err.strip().splitlines()) == 1
+def test_csv_train_save_predict_info(cancer_csv, tmp_path):
+    model_path, out_csv = tmp_path / "model.h5", tmp_path / "pred.csv"
+    result = _run(
+        "train",
+        "--data",
+        cancer_csv,
+        "--target",
+        "diagnosis",
+        "--cv",
+        "0",
+        *FAST,
+        "--out",
+        model_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "cross-validation" not in result.stdout
+    assert _accuracy(result.stdout) > 0.9
+
+    result = _run("predict", model_path, cancer_csv, "--proba", "--output", out_csv)
+    assert result.returncode == 0, result.stderr
+    with out_csv.open() as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["prediction", "proba_benign", "proba_malignant"]
+    _, truth, _ = read_csv(cancer_csv, "diagnosis")
+    predicted = np.array([row["prediction"] for row in rows])
+    assert np.mean(predicted == truth) > 0.9
+    assert all(
+        abs(float(r["proba_benign"]) + float(r["proba_malignant"]) - 1) < 1e-9
+        for r in rows
+    )
+
+    result = _run("info", model_path)
+    assert result.returncode == 0, result.stderr
+    assert "DeepBinaryClassifier" in result.stdout
+    assert "[30, 20, 7, 5, 1]" in result.stdout
+    assert "mean_radius" in result.stdout  # the feature names travel with it
+
+
+def test_saved_model_takes_unscaled_data():
+    """--out folds the StandardScaler into the first layer: the model file
+    predicts on raw features what the pipeline predicts."""
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(
+        StandardScaler(), DeepBinaryClassifier((8, 4), max_iter=200, random_state=0)
+    ).fit(X, y)
+    folded = fold_scaler(pipe[0], pipe[-1])
+    np.testing.assert_allclose(
+        folded.predict_proba(X), pipe.predict_proba(X), rtol=1e-10, atol=1e-12
+    )
+    assert pipe[-1].coefs_[0] is not folded.coefs_[0]  # the pipeline is untouched
+
+
+@pytest.mark.slow
+def test_train_catvnoncat_reproduces_the_course(tmp_path):
+    data_home = os.environ.get("SKDNN_DATA")
+    if not data_home:
+        pytest.skip("the cat data is found through $SKDNN_DATA, which is not set")
+    plot = tmp_path / "loss.png"
+    result = _run(
+        "train",
+        "--dataset",
+        "catvnoncat",
+        "--data-home",
+        data_home,
+        "--cv",
+        "0",
+        "--plot",
+        plot,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Cost after iteration 2499: 0.088440" in result.stdout
+    assert _accuracy(result.stdout) == 0.8
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_progress_bar_on_a_terminal():
+    stream = io.StringIO()
+    X, y = load_breast_cancer(return_X_y=True)
+    clf = DeepBinaryClassifier((4,), max_iter=400)
+    clf.set_callbacks(_ProgressBar(stream, delay=0)).fit(X / X.max(axis=0), y)
+    text = stream.getvalue()
+    assert text.startswith("\rtraining [.") and text.count("\r") == 400
+    assert text.endswith(f"[{'#' * 30}] 400/400 iterations\n")
+    quiet = io.StringIO()
+    clf.set_callbacks(_ProgressBar(quiet, delay=60)).fit(X / X.max(axis=0), y)
+    assert quiet.getvalue() == ""  # a quick fit shows no bar
+
+
+# -- errors: one line on stderr, exit code 2, no traceback ------------------------
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, cancer_csv):
+    folder = tmp_path_factory.mktemp("files")
+    model = folder / "model.h5"
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(cancer_csv),
+                "--target",
+                "diagnosis",
+                "--cv",
+                "0",
+                "--max-iter",
+                "5",
+                "--quiet",
+                "--out",
+                str(model),
+            ]
+        )
+        == 0
+    )
+    text = folder / "notes.txt"
+    text.write_text("not a model\n")
+    words = folder / "words.csv"
+    words.write_text("a,b,label\n1,hello,0\n2,3,1\n")
+    short = folder / "short.csv"
+    short.write_text("mean_radius,label\n1,0\n")
+    wide = folder / "wide.npy"
+    np.save(wide, np.zeros((3, 7)))
+    return {
+        "model": model,
+        "text": text,
+        "words": words,
+        "short": short,
+        "wide": wide,
+        "csv": cancer_csv,
+        "dir": folder,
+    }
+
+
+ERRORS = {
+    "missing data file": (
+        ["train", "--data", "{dir}/nope.csv", "--target", "y"],
+        "no such file",
+    ),
+    "missing target column": (
+        ["train", "--data", "{csv}", "--target", "nope"],
+        "has no column 'nope'",
+    ),
+    "data without target": (["train", "--data", "{csv}"], "--data needs --target"),
+    "target without data": (["train", "--target", "y"], "--target goes with --data"),
+    "text in a feature": (
+        ["train", "--data", "{words}", "--target", "label"],
+        "column 'b' holds",
+    ),
+    "both data sources": (
+        ["train", "--dataset", "breast_cancer", "--data", "{csv}"],
+        "not both",
+    ),
+    "no cat data": (
+        ["train", "--dataset", "catvnoncat", "--data-home", "{dir}"],
+        "catvnoncat",
+    ),
+    "bad hyper-parameter": (["train", "--learning-rate", "-1"], "learning_rate"),
+    "bad cv": (["train", "--cv", "1"], "--cv"),
+    "bad test size": (["train", "--test-size", "1.5"], "--test-size"),
+    "unwritable model file": (
+        [
+            "train",
+            "--cv",
+            "0",
+            "--max-iter",
+            "5",
+            "--quiet",
+            "--out",
+            "{dir}/no/such/dir/m.h5",
+        ],
+        "cannot write",
+    ),
+    "missing model": (["predict", "{dir}/nope.h5", "{csv}"], "no such model file"),
+    "not a model": (["predict", "{text}", "{csv}"], "not an HDF5 file"),
+    "missing rows file": (["predict", "{model}", "{dir}/nope.csv"], "no such file"),
+    "missing columns": (["predict", "{model}", "{short}"], "lacks the model's feature"),
+    "wrong width": (["predict", "{model}", "{wide}"], "takes 30 features"),
+    "info on a text file": (["info", "{text}"], "not an HDF5 file"),
+}
+
+
+@pytest.mark.parametrize("args, message", ERRORS.values(), ids=ERRORS.keys())
+def test_errors_are_one_line_with_exit_code_2(args, message, files, tmp_path):
+    env = {**os.environ, "HOME": str(tmp_path)}
+    env.pop("SKDNN_DATA", None)
+    result = _run(*(a.format(**files) for a in args), env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("skdnn "), result.stderr
+    assert message in lines[0]
 
 
 def test_bad_layer_sizes_are_a_usage_error():
