@@ -186,11 +186,17 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 self, X, y, dtype=FLOAT_DTYPES, y_numeric=False, reset=not continuing
             )
             classes = self._check_classes(y, classes, continuing, incremental)
+            metadata = None if sample_weight is None else {}
             sample_weight = self._sample_weight(sample_weight, X, y, incremental)
             hidden = self._hidden_layer_sizes()
             activations = self._hidden_activations(len(hidden))
             keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
-            rng = check_random_state(self.random_state)
+            if incremental and continuing and hasattr(self, "_rng_state"):
+                # partial_fit goes on drawing where the last call stopped
+                rng = np.random.RandomState()
+                rng.set_state(self._rng_state)
+            else:
+                rng = check_random_state(self.random_state)
 
             layer_sizes = [X.shape[1], *hidden, 1]
             if continuing:
@@ -203,19 +209,29 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 )
                 history = dict(_HISTORY)
             history = {k: copy.copy(v) for k, v in history.items()}
-            y = (y == classes[1]).astype(X.dtype)
+            labels, y = y, (y == classes[1]).astype(X.dtype)
 
             validation = None
             if self.early_stopping and not incremental:
-                X, X_val, y, y_val, sample_weight, sw_val = train_test_split(
+                # An int random_state gives the same split on every fit, so a
+                # warm start validates on the rows held out before.
+                split_seed = (
+                    self.random_state
+                    if isinstance(self.random_state, Integral)
+                    else rng
+                )
+                X, X_val, y, y_val, labels, _, sample_weight, sw_val = train_test_split(
                     X,
                     y,
+                    labels,
                     sample_weight,
                     test_size=self.validation_fraction,
                     stratify=y,
-                    random_state=rng,
+                    random_state=split_seed,
                 )
                 validation = (X_val, y_val, sw_val)
+            if metadata is not None:
+                metadata["sample_weight"] = sample_weight
 
             if incremental and continuing and hasattr(self, "_optimizer"):
                 # (a model loaded from a file has no optimiser state: start anew)
@@ -255,6 +271,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 history,
                 rng,
                 incremental,
+                (labels, metadata),
             )
 
         self.classes_ = classes
@@ -266,6 +283,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.n_outputs_ = 1
         self.out_activation_ = "logistic"
         self._optimizer = optimizer
+        self._rng_state = rng.get_state(legacy=False)
         return self
 
     def _check_classes(self, y, classes, continuing, incremental):
@@ -276,21 +294,21 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 np.unique(classes), self.classes_
             ):
                 raise ValueError(
-                    f"classes={list(classes)} differs from the classes of the "
-                    f"previous fit, {list(self.classes_)}."
+                    f"classes={np.asarray(classes).tolist()} differs from the "
+                    f"classes of the previous fit, {self.classes_.tolist()}."
                 )
             labels = np.unique(y)
             if incremental:
                 unseen = np.setdiff1d(labels, self.classes_)
                 if unseen.size:
                     raise ValueError(
-                        f"y has labels {list(unseen)} that are not in classes_ "
-                        f"{list(self.classes_)}."
+                        f"y has labels {unseen.tolist()} that are not in classes_ "
+                        f"{self.classes_.tolist()}."
                     )
             elif not np.array_equal(labels, self.classes_):
                 raise ValueError(
                     "warm_start needs y to have the classes of the previous fit, "
-                    f"{list(self.classes_)}; got {list(labels)}."
+                    f"{self.classes_.tolist()}; got {labels.tolist()}."
                 )
             return self.classes_
         if classes is None:
@@ -307,7 +325,8 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         unseen = np.setdiff1d(np.unique(y), classes)
         if unseen.size:
             raise ValueError(
-                f"y has labels {list(unseen)} that are not in classes={list(classes)}."
+                f"y has labels {unseen.tolist()} that are not in "
+                f"classes={classes.tolist()}."
             )
         return classes
 
@@ -375,15 +394,20 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         history,
         rng,
         incremental,
+        callback_data,
     ):
         """Course step 6: epochs of forward, cost, backward, update, until
         ``max_iter`` epochs (one for ``partial_fit``), convergence
         (``tol``, ``early_stopping``), a callback or Ctrl-C. Updates the
-        parameters through ``trainer`` and the lists in ``history``."""
+        parameters through ``trainer`` and the lists in ``history``.
+        ``callback_data`` is what callbacks see: the labels as given and the
+        metadata (``sample_weight``)."""
         n_epochs = 1 if incremental else self.max_iter
         monitor = _Monitor(self.tol, self.n_iter_no_change, validation is not None)
         callback_ctx = self._init_callback_context(max_subtasks=n_epochs)
-        callback_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+        labels, metadata = callback_data
+        seen = {"X": X, "y": labels, "metadata": metadata}
+        callback_ctx.call_on_fit_task_begin(estimator=self, **seen)
 
         def fitted_state():
             coefs, intercepts = trainer.parameters()
@@ -393,7 +417,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             for _ in range(n_epochs):
                 epoch = history["n_iter_"]
                 epoch_ctx = callback_ctx.subcontext(task_name="epoch")
-                epoch_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+                epoch_ctx.call_on_fit_task_begin(estimator=self, **seen)
                 learning_rate = self.learning_rate / (
                     1 + self.learning_rate_decay * epoch
                 )
@@ -414,7 +438,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 monitor.record(monitored, trainer)
 
                 stop = epoch_ctx.call_on_fit_task_end(
-                    estimator=self, X=X, y=y, reconstruction_attributes=fitted_state
+                    estimator=self, reconstruction_attributes=fitted_state, **seen
                 )
                 if interrupted.is_set():
                     warnings.warn(
@@ -452,7 +476,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if validation is not None:
             history["best_validation_loss_"] = monitor.best
         callback_ctx.call_on_fit_task_end(
-            estimator=self, X=X, y=y, reconstruction_attributes=fitted_state
+            estimator=self, reconstruction_attributes=fitted_state, **seen
         )
 
     def _epoch(self, trainer, X, y, sample_weight, learning_rate, rng):
