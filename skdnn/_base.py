@@ -134,8 +134,10 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Fit the network by gradient descent (by default the course's
-        full-batch gradient descent, ``max_iter`` iterations).
+        """Fit the network by gradient descent.
+
+        By default this is the course's full-batch gradient descent, for
+        ``max_iter`` iterations.
 
         Parameters
         ----------
@@ -167,15 +169,19 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training data of this call.
         y : array-like of shape (n_samples,)
+            Target of this call, with labels among ``classes``.
         classes : array-like of shape (2,), default=None
             Both class labels. Needed on the first call unless ``y`` already
             has both; ignored afterwards except for a consistency check.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, as in :meth:`fit`.
 
         Returns
         -------
         self : object
+            The estimator, trained one more epoch.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -527,6 +533,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -570,6 +577,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
@@ -585,10 +593,12 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, 2)
+            Log-probabilities; columns follow ``classes_``.
         """
         z = self.decision_function(X)
         return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
@@ -599,19 +609,23 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, one per row.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
         """
         positive = self.decision_function(X) > 0
         return self.classes_[positive.astype(np.intp)]
 
     @property
     def parameters_(self):
-        """The course's ``parameters`` dict: ``W1`` of shape ``(n_1, n_0)``,
-        ``b1`` of shape ``(n_1, 1)``, ... (copies, in the course's
-        orientation)."""
+        """The course's ``parameters`` dict, in the course's orientation.
+
+        ``W1`` of shape ``(n_1, n_0)``, ``b1`` of shape ``(n_1, 1)``, ...
+        (copies).
+        """
         check_is_fitted(self)
         parameters = {}
         for l, (W, b) in enumerate(

@@ -134,13 +134,13 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         Always ``"logistic"``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
     --------
     LogisticRegressionGD : The same engine with no hidden layer.
-    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron.
+    sklearn.neural_network.MLPClassifier : The multi-layer perceptron of scikit-learn.
 
     Examples
     --------

@@ -214,7 +214,9 @@ def output_delta(Z_L, y, sample_weight, out=None):
 
 
 def linear_backward(dZ, A_prev, W, inv_sw_sum, alpha, dW_out=None, db_out=None):
-    """Course step 4, linear part (``linear_backward``), in rows::
+    """Course step 4, linear part (``linear_backward``): ``dW[l]`` and ``db[l]``.
+
+    In rows::
 
         dW[l] = (1/sum(s)) A[l-1].T @ dZ[l] + (alpha/sum(s)) W[l]
         db[l] = (1/sum(s)) sum over samples of dZ[l]
@@ -331,7 +333,19 @@ def backward_propagation(
 def update_parameters(coefs, intercepts, coef_grads, intercept_grads, learning_rate):
     """Course step 5: ``theta := theta - learning_rate * dtheta``, in place.
 
-    The gradients are scaled in place (they are spent once used)."""
+    The gradients are scaled in place (they are spent once used).
+
+    Parameters
+    ----------
+    coefs, intercepts : lists of ndarray
+        The network's ``W`` and ``b`` (see :func:`linear_forward`), updated
+        in place.
+    coef_grads, intercept_grads : lists of ndarray
+        ``dW`` and ``db`` from :func:`backward_propagation`, in the same
+        shapes; overwritten.
+    learning_rate : float
+        The step size, the course's ``alpha``.
+    """
     for W, b, dW, db in zip(
         coefs, intercepts, coef_grads, intercept_grads, strict=True
     ):
@@ -345,5 +359,19 @@ def predict_logit(X, coefs, intercepts, activation):
     """Course step 7 without the threshold: the logit ``Z[L]``, shape ``(m,)``.
 
     ``predict`` is ``Z[L] > 0``, which is the course's ``A[L] > 0.5``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_0)
+        Samples, one per row.
+    coefs, intercepts : lists of ndarray
+        The network's ``W`` and ``b``, see :func:`linear_forward`.
+    activation : str or list of str
+        Hidden-layer activation, as in :func:`forward_propagation`.
+
+    Returns
+    -------
+    Z_L : ndarray of shape (m,)
+        The output layer's logit for each sample.
     """
     return forward_propagation(X, coefs, intercepts, activation)[-1].ravel()

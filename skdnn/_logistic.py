@@ -86,11 +86,11 @@ class LogisticRegressionGD(BaseBinaryNetwork):
     ----------
     classes_ : ndarray of shape (2,)
         Class labels; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (1, n_features_in_)
+    coef_ : ndarray of shape (1, `n_features_in_`)
         The weights ``w`` (the course's ``w.T``).
     intercept_ : ndarray of shape (1,)
         The bias ``b``.
-    coefs_ : list of one ndarray of shape (n_features_in_, 1)
+    coefs_ : list of one ndarray of shape (`n_features_in_`, 1)
         ``w`` in the layer-list form shared with :class:`DeepBinaryClassifier`.
     intercepts_ : list of one ndarray of shape (1,)
         ``b`` in the same form.
@@ -120,7 +120,7 @@ class LogisticRegressionGD(BaseBinaryNetwork):
         Always ``"logistic"``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also

@@ -49,10 +49,12 @@ class GradientDescentOptimizer:
 
 
 class MomentumOptimizer:
-    """Gradient descent with momentum (``update_parameters_with_momentum``)::
+    """Gradient descent with momentum (``update_parameters_with_momentum``).
 
-    v := beta v + (1 - beta) dtheta
-    theta := theta - learning_rate v
+    The update::
+
+        v := beta v + (1 - beta) dtheta
+        theta := theta - learning_rate v
     """
 
     def __init__(self, coefs, intercepts, *, momentum, **hyper_parameters):
@@ -69,11 +71,13 @@ class MomentumOptimizer:
 
 
 class AdamOptimizer:
-    """Adam (``update_parameters_with_adam``), with bias correction::
+    """Adam (``update_parameters_with_adam``), with bias correction.
 
-    v := beta_1 v + (1 - beta_1) dtheta        v_hat = v / (1 - beta_1^t)
-    s := beta_2 s + (1 - beta_2) dtheta^2      s_hat = s / (1 - beta_2^t)
-    theta := theta - learning_rate v_hat / (sqrt(s_hat) + epsilon)
+    The update::
+
+        v := beta_1 v + (1 - beta_1) dtheta        v_hat = v / (1 - beta_1^t)
+        s := beta_2 s + (1 - beta_2) dtheta^2      s_hat = s / (1 - beta_2^t)
+        theta := theta - learning_rate v_hat / (sqrt(s_hat) + epsilon)
     """
 
     def __init__(self, coefs, intercepts, *, beta_1, beta_2, epsilon, **hyper):

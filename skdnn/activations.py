@@ -23,6 +23,18 @@ def sigmoid(z, out=None):
     """Numerically stable logistic sigmoid ``1 / (1 + exp(-z))``.
 
     Never overflows, whatever the magnitude of ``z`` (``scipy.special.expit``).
+
+    Parameters
+    ----------
+    z : ndarray
+        Logits.
+    out : ndarray, optional
+        Array of the shape of ``z`` to write the result into.
+
+    Returns
+    -------
+    a : ndarray
+        ``sigmoid(z)``, in (0, 1) up to rounding.
     """
     return expit(z, out=out)
 
@@ -32,6 +44,18 @@ def log_sigmoid(z, out=None):
 
     Exact for large ``|z|``: ``log_sigmoid(-800)`` is ``-800``, not ``-inf``
     (``scipy.special.log_expit``).
+
+    Parameters
+    ----------
+    z : ndarray
+        Logits.
+    out : ndarray, optional
+        Array of the shape of ``z`` to write the result into.
+
+    Returns
+    -------
+    log_a : ndarray
+        ``log(sigmoid(z))``, finite for every finite ``z``.
     """
     return log_expit(z, out=out)
 

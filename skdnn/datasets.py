@@ -171,6 +171,7 @@ def load_catvnoncat(subset="train", *, data_home=None, return_X_y=False):
             Description of the data set.
 
     (data, target) : tuple if ``return_X_y`` is True
+        The arrays ``data`` and ``target`` described above, without the Bunch.
 
     Raises
     ------

@@ -152,7 +152,7 @@ class ImageVectorizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_flat : ndarray of shape (n_samples, n_features_in_)
+        X_flat : ndarray of shape (n_samples, `n_features_in_`)
             ``X.reshape(n_samples, -1) * scale``; float32 for float32 input,
             float64 otherwise. ``X`` itself is not modified.
         """
@@ -178,7 +178,7 @@ class ImageVectorizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        feature_names_out : ndarray of str objects, shape (n_features_in_,)
+        feature_names_out : ndarray of str objects, shape (`n_features_in_`,)
             ``"pixel_<row>_<col>_<channel>"`` for colour images and
             ``"pixel_<row>_<col>"`` for grayscale ones, in the order of the
             columns of :meth:`transform`.
