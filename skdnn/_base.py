@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
 
 from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._engine import compute_cost, predict_logit
+from ._parallel import blas_thread_limit
 from ._solvers import (
     OPTIMIZERS,
     FeatureSpaceTrainer,
@@ -251,34 +252,36 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     beta_2=self.beta_2,
                     epsilon=self.epsilon,
                 )
-            if self._use_sample_space(X, coefs, keep_probs, incremental):
-                trainer = SampleSpaceTrainer(
-                    X, coefs, intercepts, activations, self.alpha
-                )
-            else:
-                batch_rows = self.batch_size or X.shape[0]
-                trainer = FeatureSpaceTrainer(
-                    coefs,
-                    intercepts,
-                    activations,
-                    self.alpha,
-                    optimizer,
-                    keep_probs,
+            # the Gram matrix of the sample space is BLAS work too
+            with blas_thread_limit():
+                if self._use_sample_space(X, coefs, keep_probs, incremental):
+                    trainer = SampleSpaceTrainer(
+                        X, coefs, intercepts, activations, self.alpha
+                    )
+                else:
+                    batch_rows = self.batch_size or X.shape[0]
+                    trainer = FeatureSpaceTrainer(
+                        coefs,
+                        intercepts,
+                        activations,
+                        self.alpha,
+                        optimizer,
+                        keep_probs,
+                        rng,
+                        max_rows=min(batch_rows, X.shape[0]),
+                    )
+                self._train(
+                    trainer,
+                    X,
+                    y,
+                    sample_weight,
+                    validation,
+                    classes,
+                    history,
                     rng,
-                    max_rows=min(batch_rows, X.shape[0]),
+                    incremental,
+                    (labels, metadata),
                 )
-            self._train(
-                trainer,
-                X,
-                y,
-                sample_weight,
-                validation,
-                classes,
-                history,
-                rng,
-                incremental,
-                (labels, metadata),
-            )
 
         self.classes_ = classes
         self.coefs_ = coefs

@@ -1,4 +1,4 @@
-"""The ``skdnn`` command line: ``train``, ``predict`` and ``info``.
+"""The ``skdnn`` command line: ``train``, ``search``, ``predict`` and ``info``.
 
 ``skdnn train`` with no arguments runs the main job on built-in data: it
 cross-validates ``StandardScaler`` + ``DeepBinaryClassifier`` on
@@ -6,15 +6,24 @@ scikit-learn's breast-cancer data, trains it on the training split (showing
 the cost as it goes) and reports the held-out accuracy. Flags choose the data
 (``--dataset``, or ``--data FILE.csv --target COLUMN``), the model and its
 hyper-parameters, and write a model file (``--out``) and the cost curve
-(``--plot``).
+(``--plot``). ``--n-jobs`` runs the cross-validation fits in parallel and
+``--scheduler ADDRESS`` on a dask.distributed cluster.
+
+``skdnn search`` cross-validates a grid of hyper-parameters given on the
+command line (``--grid alpha=0,0.01,0.1``) on the same data and prints the
+candidates ranked by mean accuracy.
 
 Bad paths, columns or files end the command with one line naming the problem
 on stderr and exit code 2, without a traceback.
 """
 
 import argparse
+import ast
+import contextlib
 import csv
 import json
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,7 +31,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer
-from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    cross_val_score,
+    train_test_split,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -55,26 +69,50 @@ def _layer_sizes(text):
     return sizes
 
 
-def build_parser():
-    """The argument parser of ``skdnn`` (also used to document the CLI)."""
-    parser = argparse.ArgumentParser(
-        prog="skdnn",
-        description="The deep-learning course's networks as scikit-learn estimators.",
-    )
-    parser.add_argument("--version", action="version", version=f"skdnn {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+_BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
-    train = commands.add_parser(
-        "train",
-        help="cross-validate, train and evaluate a model",
-        description=(
-            "Cross-validate a model, train it on the training split (showing "
-            "the cost) and report the held-out accuracy. Without --dataset or "
-            "--data: StandardScaler + DeepBinaryClassifier on scikit-learn's "
-            "breast-cancer data."
-        ),
-    )
-    data = train.add_argument_group("data")
+
+def _grid_values(text):
+    """Candidate values from ``"0,0.01,0.1"`` or ``"(20,7,5);(64,32)"``:
+    Python literals (``ast.literal_eval``, never ``eval``) separated by ``;``
+    or top-level ``,``; a bare word such as ``adam`` is a string."""
+    try:
+        values = ast.literal_eval(f"[{text.replace(';', ',')}]")
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        values = []
+        for token in re.split(r"[;,]", text):
+            token = token.strip()
+            try:
+                values.append(ast.literal_eval(token))
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                if not _BARE_WORD.fullmatch(token):
+                    raise ValueError(f"{token!r} is not a Python literal") from None
+                values.append(token)
+    if not values:
+        raise ValueError("no values")
+    return values
+
+
+def _grid_entry(text):
+    """Parse one ``--grid NAME=VALUES`` into ``(name, [values])``."""
+    name, sep, values = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise CommandError(
+            f"--grid expects NAME=VALUES such as alpha=0,0.01,0.1; got {text!r}"
+        )
+    try:
+        return name, _grid_values(values)
+    except ValueError as exc:
+        raise CommandError(
+            f"--grid {text}: {exc}; write Python literals separated by ';' or "
+            "',', e.g. hidden_layer_sizes='(20,7,5);(64,32)'"
+        ) from None
+
+
+def _add_data_options(parser):
+    """The data options shared by ``train`` and ``search``."""
+    data = parser.add_argument_group("data")
     data.add_argument(
         "--dataset",
         choices=["breast_cancer", "catvnoncat"],
@@ -99,7 +137,11 @@ def build_parser():
         help="fraction held out for the final accuracy (default: 0.25; "
         "catvnoncat uses its own test set)",
     )
-    model = train.add_argument_group("model")
+
+
+def _add_model_options(parser):
+    """The model options shared by ``train`` and ``search``."""
+    model = parser.add_argument_group("model")
     model.add_argument(
         "--model",
         choices=["deep", "logistic"],
@@ -155,10 +197,54 @@ def build_parser():
         help="seed of the split, the folds and the weights (default: 1, the "
         "course's np.random.seed(1))",
     )
+
+
+def _add_parallel_options(group):
+    """``--n-jobs`` and ``--scheduler``, shared by ``train`` and ``search``."""
+    group.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="fits to run at once in the cross-validation or search (default: "
+        "1; -1 uses every core, or every dask worker with --scheduler); each "
+        "fit limits its BLAS threads so that fits x threads <= cores",
+    )
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the fits on this dask.distributed scheduler (for example "
+        "tcp://10.0.0.5:8786), through joblib's dask backend; needs the "
+        "distributed extra: pip install 'skdnn[distributed]'",
+    )
+
+
+def build_parser():
+    """The argument parser of ``skdnn`` (also used to document the CLI)."""
+    parser = argparse.ArgumentParser(
+        prog="skdnn",
+        description="The deep-learning course's networks as scikit-learn estimators.",
+    )
+    parser.add_argument("--version", action="version", version=f"skdnn {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser(
+        "train",
+        help="cross-validate, train and evaluate a model",
+        description=(
+            "Cross-validate a model, train it on the training split (showing "
+            "the cost) and report the held-out accuracy. Without --dataset or "
+            "--data: StandardScaler + DeepBinaryClassifier on scikit-learn's "
+            "breast-cancer data."
+        ),
+    )
+    _add_data_options(train)
+    _add_model_options(train)
     run = train.add_argument_group("run and output")
     run.add_argument(
         "--cv", type=int, default=5, help="cross-validation folds; 0 skips (5)"
     )
+    _add_parallel_options(run)
     run.add_argument(
         "--out", type=Path, metavar="MODEL.h5", help="save the trained model here"
     )
@@ -169,6 +255,35 @@ def build_parser():
         "--quiet", action="store_true", help="no cost lines or progress bar"
     )
     train.set_defaults(handler=_train)
+
+    search = commands.add_parser(
+        "search",
+        help="grid search of hyper-parameters by cross-validation",
+        description=(
+            "Cross-validate every combination of the hyper-parameter values "
+            "given with --grid (on the training split, the same data and model "
+            "options as 'skdnn train'), print the candidates ranked by mean "
+            "accuracy, then refit the best one and report its held-out "
+            "accuracy. Example: skdnn search --grid "
+            "hidden_layer_sizes='(20,7,5);(64,32)' --grid alpha=0,0.01,0.1"
+        ),
+    )
+    _add_data_options(search)
+    _add_model_options(search)
+    run = search.add_argument_group("search")
+    run.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="a hyper-parameter of the model and its candidate values, "
+        "separated by ';' or ',' and written as Python literals: "
+        "alpha=0,0.01,0.1  hidden_layer_sizes='(20,7,5);(64,32)'  "
+        "solver=gd,adam (bare words are strings); repeat for more parameters",
+    )
+    run.add_argument("--cv", type=int, default=5, help="cross-validation folds (5)")
+    _add_parallel_options(run)
+    search.set_defaults(handler=_search)
 
     predict = commands.add_parser(
         "predict",
@@ -408,6 +523,8 @@ def _train(args):
         raise CommandError(
             f"--cv must be 0 (no cross-validation) or at least 2; got {args.cv}"
         )
+    if args.cv:
+        _check_parallel(args)
     if args.plot is not None:
         _check_can_plot()
     steps = [StandardScaler()] if scaler == "standard" else []
@@ -424,10 +541,13 @@ def _train(args):
     )
     if args.cv:
         folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
-        try:
-            scores = cross_val_score(model, X_train, y_train, cv=folds)
-        except ValueError as exc:
-            raise CommandError(f"cross-validation failed: {exc}") from None
+        with _parallel_backend(args):
+            try:
+                scores = cross_val_score(
+                    model, X_train, y_train, cv=folds, n_jobs=args.n_jobs
+                )
+            except ValueError as exc:
+                raise CommandError(f"cross-validation failed: {exc}") from None
         print(f"{args.cv}-fold cross-validation accuracy:")
         print("  " + "  ".join(f"{s:.4f}" for s in scores))
         print(f"  mean {np.mean(scores):.4f} ± {np.std(scores):.4f}")
@@ -455,6 +575,152 @@ def _train(args):
     if args.plot is not None:
         _plot(fitted, args.plot)
         print(f"cost curve saved to {args.plot}")
+    return 0
+
+
+# -- search and parallel runs ---------------------------------------------------
+
+#: What ``--scheduler`` says when dask.distributed is not installed.
+NEEDS_DISTRIBUTED = "needs the distributed extra: pip install 'skdnn[distributed]'"
+
+
+def _check_parallel(args):
+    """Fail early on a bad ``--n-jobs`` or a ``--scheduler`` without dask."""
+    if args.n_jobs == 0:
+        raise CommandError("--n-jobs must be a positive number or -1; got 0")
+    if args.scheduler is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise CommandError(f"--scheduler {NEEDS_DISTRIBUTED}") from None
+
+
+@contextlib.contextmanager
+def _parallel_backend(args):
+    """Where the cross-validation fits run: joblib's default (``--n-jobs``
+    local processes), or with ``--scheduler`` the workers of that dask
+    cluster, through joblib's dask backend."""
+    _check_parallel(args)
+    if args.scheduler is None:
+        yield
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CommandError(f"--scheduler {NEEDS_DISTRIBUTED}") from None
+    import joblib
+
+    try:
+        client = Client(args.scheduler)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise CommandError(
+            f"cannot connect to the dask scheduler at {args.scheduler}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
+    with client:
+        n_workers = len(client.scheduler_info().get("workers", {}))
+        print(f"dask scheduler {args.scheduler}: {n_workers} workers")
+        with joblib.parallel_backend("dask"):
+            yield
+
+
+def _check_cv(args):
+    if args.cv < 2:
+        raise CommandError(f"--cv must be at least 2; got {args.cv}")
+
+
+def _param_grid(args, classifier, prefix):
+    """The ``--grid`` options as a scikit-learn parameter grid for the
+    pipeline step ``prefix``; every name and value is checked first."""
+    if not args.grid:
+        raise CommandError(
+            "give at least one --grid NAME=VALUES, e.g. --grid alpha=0,0.01,0.1"
+        )
+    valid = classifier.get_params(deep=False)
+    grid = {}
+    for name, values in map(_grid_entry, args.grid):
+        if name not in valid:
+            raise CommandError(
+                f"--grid {name}: {type(classifier).__name__} has no parameter "
+                f"{name!r}; its parameters are {', '.join(sorted(valid))}"
+            )
+        if f"{prefix}__{name}" in grid:
+            raise CommandError(f"--grid {name} is given twice")
+        for value in values:
+            try:
+                clone(classifier).set_params(**{name: value})._validate_params()
+            except (ValueError, TypeError) as exc:
+                raise CommandError(
+                    f"--grid {name}={value!r}: {str(exc).splitlines()[0]}"
+                ) from None
+        grid[f"{prefix}__{name}"] = values
+    return grid
+
+
+def _format_params(params):
+    return ", ".join(f"{k.split('__', 1)[-1]}={v!r}" for k, v in params.items())
+
+
+def _print_results(search):
+    """The ranked table of a fitted ``GridSearchCV``, then the best."""
+    results = search.cv_results_
+    order = np.argsort(results["rank_test_score"], kind="stable")
+    n_candidates = len(order)
+    print(
+        f"{n_candidates} candidates x {search.n_splits_} folds, ranked by mean "
+        "cross-validation accuracy:"
+    )
+    print(f"{'rank':>4}  {'accuracy (mean ± std)':<21}  params")
+    for i in order:
+        mean, std = results["mean_test_score"][i], results["std_test_score"][i]
+        print(
+            f"{results['rank_test_score'][i]:>4}  "
+            f"{f'{mean:.4f} ± {std:.4f}':<21}  {_format_params(results['params'][i])}"
+        )
+    print(f"best params: {_format_params(search.best_params_)}")
+    print(f"best cross-validation accuracy: {search.best_score_:.4f}")
+
+
+def _search(args):
+    name, X_train, X_test, y_train, y_test, _ = _training_data(args)
+    scaler = args.scaler or ("none" if name == "catvnoncat" else "standard")
+    classifier = _make_model(args)
+    try:
+        classifier._validate_params()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    _check_cv(args)
+    _check_parallel(args)
+    steps = [StandardScaler()] if scaler == "standard" else []
+    model = make_pipeline(*steps, classifier)
+    grid = _param_grid(args, classifier, model.steps[-1][0])
+    print(
+        f"skdnn {__version__}: searching {type(classifier).__name__}"
+        + (" after StandardScaler" if steps else "")
+    )
+    print(
+        f"data: {name}, {X_train.shape[0] + X_test.shape[0]} samples, "
+        f"{X_train.shape[1]} features; searching on {X_train.shape[0]}, "
+        f"holding out {X_test.shape[0]}"
+    )
+    folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
+    search = GridSearchCV(model, grid, cv=folds, n_jobs=args.n_jobs)
+    start = time.perf_counter()
+    with _parallel_backend(args):
+        try:
+            search.fit(X_train, y_train)
+        except ValueError as exc:
+            raise CommandError(
+                f"search failed: {str(exc).strip().splitlines()[-1]}"
+            ) from None
+    seconds = time.perf_counter() - start
+    _print_results(search)
+    correct = int((search.predict(X_test) == y_test).sum())
+    print(
+        f"held-out accuracy of the best, refitted: "
+        f"{correct / y_test.shape[0]:.4f} ({correct}/{y_test.shape[0]})"
+    )
+    print(f"search took {seconds:.1f} s")
     return 0
 
 
@@ -577,6 +843,10 @@ def main(argv=None):
     except CommandError as exc:  # bad input: one line, no traceback
         print(f"skdnn {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `skdnn info model.h5 | head`: the reader left
+        # Python flushes stdout again at exit; point it at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
