@@ -1,0 +1,192 @@
+"""What is timed: the same network, ``[LINEAR -> RELU] x (L-1) -> LINEAR ->
+SIGMOID``, trained by full-batch gradient descent, four ways.
+
+Each contender is built once per workload and dtype into a *runner*
+``run(k)`` that trains for ``k`` iterations from a fresh start and returns
+the name of the dtype its parameters were trained in (to check that nothing
+was silently upcast).
+"""
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from itertools import pairwise
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from skdnn import DeepBinaryClassifier
+
+from .workloads import LEARNING_RATE
+
+
+def skdnn_estimator(hidden, n_samples, max_iter, random_state=0, **params):
+    """``DeepBinaryClassifier`` with the benchmark's network (``n_samples`` is
+    unused: the signature matches :func:`mlp_estimator`)."""
+    return DeepBinaryClassifier(
+        hidden,
+        "relu",
+        learning_rate=LEARNING_RATE,
+        max_iter=max_iter,
+        random_state=random_state,
+        **params,
+    )
+
+
+def mlp_estimator(hidden, n_samples, max_iter, random_state=0):
+    """``MLPClassifier`` made to run the course's algorithm: one batch of all
+    samples per epoch, plain gradient steps, no L2 term, no early stop."""
+    return MLPClassifier(
+        hidden_layer_sizes=hidden,
+        activation="relu",
+        solver="sgd",
+        batch_size=n_samples,
+        learning_rate="constant",
+        learning_rate_init=LEARNING_RATE,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=2**31 - 1,
+        max_iter=max_iter,
+        random_state=random_state,
+    )
+
+
+def fit_quietly(estimator, X, y):
+    """Fit, hiding MLPClassifier's "maximum iterations reached" warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)
+
+
+def _estimator_runner(make_estimator):
+    """Runner factory for an estimator: ``run(k)`` fits with ``max_iter=k``."""
+
+    def build(workload, X, y):
+        def run(k):
+            est = make_estimator(workload.hidden, X.shape[0], k)
+            return fit_quietly(est, X, y).coefs_[0].dtype.name
+
+        return run
+
+    return build
+
+
+def _floor_runner(workload, X, y):
+    """Only the matrix products of one iteration, into preallocated outputs.
+
+    With 0-based layers ``l`` (the course's ``l + 1``), ``A[0] = X``:
+    forward ``Z[l] = A[l] @ W[l]`` for every layer, backward
+    ``dW[l] = A[l].T @ dZ[l]`` for every layer and ``dZ[l-1] = dZ[l] @ W[l].T``
+    for ``l >= 1``. No bias, activation, cost or update: what the products
+    of the textbook algorithm cost by themselves with this BLAS, a floor for
+    any implementation that computes them all.
+    """
+    rng = np.random.default_rng(0)
+    dtype, m = X.dtype, X.shape[0]
+    sizes = workload.layer_sizes()
+    W = [
+        (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(dtype)
+        for n_in, n_out in pairwise(sizes)
+    ]
+    Z = [np.empty((m, n_out), dtype) for n_out in sizes[1:]]
+    A = [X, *Z[:-1]]
+    dW = [np.empty_like(w) for w in W]
+    # dZ of the output layer is read before it is written: fill it.
+    dZ = [np.empty((m, n), dtype) for n in sizes[1:-1]]
+    dZ.append(rng.standard_normal((m, 1)).astype(dtype))
+
+    def run(k):
+        for _ in range(k):
+            for l in range(len(W)):
+                np.matmul(A[l], W[l], out=Z[l])
+            for l in reversed(range(len(W))):
+                np.matmul(A[l].T, dZ[l], out=dW[l])
+                if l:
+                    np.matmul(dZ[l], W[l].T, out=dZ[l - 1])
+        return dtype.name
+
+    return run
+
+
+def _torch_runner(workload, X, y):
+    """The same network and update written by hand in PyTorch (CPU, autograd
+    for the gradients, ``p -= learning_rate * grad`` for the update)."""
+    import torch
+    import torch.nn.functional as F
+
+    X_t = torch.from_numpy(X)
+    y_t = torch.from_numpy(y.astype(X.dtype)).reshape(-1, 1)
+    sizes = workload.layer_sizes()
+
+    def run(k):
+        gen = torch.Generator().manual_seed(0)
+        params = []
+        for n_in, n_out in pairwise(sizes):
+            W = torch.randn(n_in, n_out, generator=gen, dtype=X_t.dtype)
+            W /= n_in**0.5
+            b = torch.zeros(n_out, dtype=X_t.dtype)
+            params += [W.requires_grad_(), b.requires_grad_()]
+        for _ in range(k):
+            A = X_t
+            for l in range(0, len(params), 2):
+                A = torch.addmm(params[l + 1], A, params[l])
+                if l + 2 < len(params):
+                    A = torch.relu(A)
+            loss = F.binary_cross_entropy_with_logits(A, y_t)
+            grads = torch.autograd.grad(loss, params)
+            with torch.no_grad():
+                for p, g in zip(params, grads, strict=True):
+                    p.sub_(g, alpha=LEARNING_RATE)
+        return str(params[0].dtype).removeprefix("torch.")
+
+    return run
+
+
+@dataclass(frozen=True)
+class Contender:
+    key: str
+    label: str
+    build: Callable  # (workload, X, y) -> run(k)
+
+
+FLOOR = Contender("floor", "floor (matmuls only)", _floor_runner)
+SKDNN = Contender(
+    "skdnn", "skdnn DeepBinaryClassifier", _estimator_runner(skdnn_estimator)
+)
+SKDNN_FEATURE = Contender(
+    "skdnn_feature",
+    "skdnn DeepBinaryClassifier, space='feature'",
+    _estimator_runner(partial(skdnn_estimator, space="feature")),
+)
+MLP = Contender("mlp", "sklearn MLPClassifier", _estimator_runner(mlp_estimator))
+TORCH = Contender("torch", "PyTorch loop (CPU)", _torch_runner)
+ALL = {c.key: c for c in (FLOOR, SKDNN, SKDNN_FEATURE, MLP, TORCH)}
+
+
+def torch_version():
+    """PyTorch's version, or ``None`` when it does not import."""
+    try:
+        import torch
+    except Exception:  # ImportError, or a broken install (OSError, ...)
+        return None
+    return torch.__version__
+
+
+def available(workload):
+    """The contenders that can run on ``workload`` here.
+
+    skdnn's textbook algorithm (``space="feature"``) gets a row of its own
+    where its default may work in the sample space instead (wide data, and
+    an installed skdnn that has the ``space`` parameter); PyTorch runs only
+    when it imports.
+    """
+    has_space = "space" in DeepBinaryClassifier().get_params()
+    contenders = [FLOOR, SKDNN]
+    contenders += [SKDNN_FEATURE] if workload.wide and has_space else []
+    contenders += [MLP] + ([TORCH] if torch_version() else [])
+    return contenders

@@ -1,0 +1,143 @@
+"""``python -m benchmarks --quick`` end to end: the file it writes has every
+table, row and column, with positive finite numbers. No timing is asserted:
+the numbers depend on the machine."""
+
+import math
+import subprocess
+import sys
+from collections import defaultdict
+from itertools import product
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow  # the quick suite takes about 75 s on 2 cores
+
+REPO = Path(__file__).resolve().parents[1]
+WORKLOADS = ("cat", "tall")
+DTYPES = ("float64", "float32")
+CONTENDERS = (
+    "floor (matmuls only)",
+    "skdnn DeepBinaryClassifier",
+    "sklearn MLPClassifier",
+)
+
+
+def _cells(line):
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _tables(text):
+    """``{section title: [row as {header: cell}]}`` for each ``## `` section
+    that holds a Markdown table."""
+    tables = {}
+    for section in text.split("\n## ")[1:]:
+        title, _, body = section.partition("\n")
+        lines = [line for line in body.splitlines() if line.startswith("|")]
+        if lines:
+            headers = _cells(lines[0])
+            tables[title] = [
+                dict(zip(headers, _cells(line), strict=True)) for line in lines[2:]
+            ]
+    return tables
+
+
+def _assert_numbers(rows, columns, allow_zero=()):
+    for row in rows:
+        for column in columns:
+            if row[column].startswith("n/a"):
+                continue
+            value = float(row[column])
+            assert math.isfinite(value), (column, row)
+            assert value > 0 or (column in allow_zero and value == 0), (column, row)
+
+
+def _keys(rows, *columns):
+    return sorted(tuple(row[c] for c in columns) for row in rows)
+
+
+def _assert_every_contender_everywhere(rows):
+    """Each workload x dtype has the three contenders that always run (more
+    where they apply: PyTorch, skdnn's other space), each once."""
+    by_case = defaultdict(list)
+    for row in rows:
+        by_case[row["workload"], row["dtype"]].append(row["contender"])
+    assert sorted(by_case) == sorted(product(WORKLOADS, DTYPES))
+    for names in by_case.values():
+        assert len(names) == len(set(names))
+        assert set(CONTENDERS) <= set(names)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    output = tmp_path_factory.mktemp("benchmarks") / "RESULTS.md"
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    text = output.read_text()
+    assert text in completed.stdout  # the table is printed too
+    return text, _tables(text)
+
+
+def test_header_says_quick_and_describes_the_machine(results):
+    text, _ = results
+    assert "**quick** mode" in text
+    for needle in (
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "internal_api=",
+        "version=",
+        "num_threads=",
+        "architecture=",
+        "os.cpu_count()",
+        "date:",
+        "- cat: ",
+        "- tall: ",
+    ):
+        assert needle in text, needle
+
+
+def test_fit_time_per_iteration(results):
+    rows = results[1]["Fit time per iteration"]
+    _assert_every_contender_everywhere(rows)
+    _assert_numbers(rows, ["ms / iteration", "/ floor", "/ MLPClassifier"])
+    _assert_numbers(rows, ["others' CPU %"], allow_zero={"others' CPU %"})
+    for row in rows:
+        assert row["trained in"] == row["dtype"]  # nobody upcasts float32
+        if row["contender"] == CONTENDERS[0]:
+            assert row["/ floor"] == "1.00"
+
+
+def test_predict_proba_latency(results):
+    rows = results[1]["predict_proba latency"]
+    assert _keys(rows, "workload", "dtype", "rows") == sorted(
+        product(WORKLOADS, DTYPES, ("1", "10000"))
+    )
+    _assert_numbers(
+        rows, ["repeats", "skdnn (ms)", "MLPClassifier (ms)", "skdnn / MLPClassifier"]
+    )
+
+
+def test_peak_memory(results):
+    rows = results[1]["Peak memory of one fit"]
+    _assert_every_contender_everywhere(rows)
+    # A fit may stay within pages the process already had: ru_maxrss can
+    # legitimately not grow.
+    _assert_numbers(
+        rows,
+        ["X (MiB)", "ru_maxrss growth (MiB)", "tracemalloc peak (MiB)"],
+        allow_zero={"ru_maxrss growth (MiB)"},
+    )
+
+
+def test_end_to_end(results):
+    (row,) = results[1]["End to end: the course's cat run"]
+    assert row["fit"] == "cat float64, 250 iterations"
+    _assert_numbers([row], [column for column in row if column != "fit"])
