@@ -6,7 +6,9 @@ The Sphinx tests need the docs extra (``pip install -e ".[docs]"``) and are
 skipped, saying so, without it; the browser test also needs Debian's
 Chromium (``apt-get install chromium``). The build runs the gallery's
 examples, which need the course's cat pictures (``$SKDNN_DATA``). Every test
-here is marked ``docs``: deselect them with ``-m "not docs"``.
+here is marked ``docs`` and deselected by default (``addopts`` in
+pyproject.toml): run them with ``python -m pytest -m docs tests/test_docs.py``,
+as ``.ci/run`` does.
 """
 
 import doctest
