@@ -250,6 +250,24 @@ class SampleSpaceTrainer:
         self._coef_grads = [None] + [np.empty_like(W) for W in coefs[1:]]
         self._intercept_grads = [np.empty_like(b) for b in intercepts]
         self._cache = None
+        self._rows = None  # (X, X @ W1_0, X @ X_train.T) for logit
+
+    def _forward(self, GC, P, out=None):
+        """``[A[1], ..., Z[L]]`` of rows whose ``G C`` is ``GC`` (completed
+        in place) and ``X @ W1_0`` is ``P``: ``Z[1] = c P + G C + b[1]``,
+        then the other layers as usual."""
+        Z1 = GC
+        if self._c != 1.0:
+            Z1 += self._c * P
+        else:
+            Z1 += P
+        Z1 += self.intercepts[0]  # Z[1] = c P + G C + b[1]
+        if len(self.coefs) == 1:
+            return [Z1]
+        ACTIVATIONS[self.activations[0]](Z1)  # A[1] = g(Z[1])
+        return forward_propagation(
+            Z1, self.coefs[1:], self.intercepts[1:], self.activations[1:], out=out
+        )
 
     def _first_layer_squared_norm(self, GC):
         """``||W[1]||^2 = c^2 ||W1_0||^2 + 2c <P, C> + <C, G C>``."""
@@ -265,22 +283,7 @@ class SampleSpaceTrainer:
         self._y, self._sample_weight = y, sample_weight
         Z1 = np.matmul(self._G, self._C, out=self._Z[0])  # G C
         first_norm = self._first_layer_squared_norm(Z1) if self.alpha else 0.0
-        if self._c != 1.0:
-            Z1 += self._c * self._P
-        else:
-            Z1 += self._P
-        Z1 += self.intercepts[0]  # Z[1] = c P + G C + b[1]
-        if len(self.coefs) > 1:
-            ACTIVATIONS[self.activations[0]](Z1)  # A[1] = g(Z[1])
-            rest = forward_propagation(
-                Z1,
-                self.coefs[1:],
-                self.intercepts[1:],
-                self.activations[1:],
-                out=self._Z[1:],
-            )
-        else:
-            rest = [Z1]
+        rest = self._forward(Z1, self._P, out=self._Z[1:])
         self._cache = [X, *rest]
         return compute_cost(
             self._cache[-1],
@@ -332,11 +335,20 @@ class SampleSpaceTrainer:
         self.intercepts[0] -= dZ1.sum(axis=0)
 
     def _first_coef(self):
+        """``W[1]``, formed: ``c W1_0 + X.T @ C`` (after :meth:`finish`,
+        ``coefs[0]`` holds it)."""
+        if self._C is None:
+            return self.coefs[0].copy()
         return self._c * self.coefs[0] + self.X.T @ self._C
 
     def logit(self, X):
-        coefs = [self._first_coef(), *self.coefs[1:]]
-        return predict_logit(X, coefs, self.intercepts, self.activations)
+        """``Z[L]`` of other rows (the validation set of early stopping),
+        through their ``X @ W1_0`` and ``X @ X_train.T``, computed once, so
+        that ``W[1]`` is never formed."""
+        if self._rows is None or self._rows[0] is not X:
+            self._rows = (X, X @ self.coefs[0], X @ self.X.T)
+        _, P, G = self._rows
+        return self._forward(G @ self._C, P)[-1].ravel()
 
     def snapshot(self):
         return (self._c, self._C.copy(), [p.copy() for p in self.coefs[1:]]), [
@@ -356,10 +368,9 @@ class SampleSpaceTrainer:
         return coefs, [b.copy() for b in self.intercepts]
 
     def finish(self):
-        W1 = self.coefs[0]
-        W1 *= self._c
-        W1 += self.X.T @ self._C
+        self.coefs[0][...] = self._first_coef()
         self._G = self._P = self._C = self._Z = self._deltas = self._cache = None
+        self._rows = None
         self._coef_grads = self._intercept_grads = None
 
 

@@ -81,3 +81,17 @@ def test_fitted_model_keeps_no_training_buffers(wide, space):
 def test_auto_picks_the_cheaper_space(m, n, n1, max_iter, expected):
     assert choose_space("auto", m, n, n1, max_iter) == expected
     assert choose_space("feature", m, n, n1, max_iter) == "feature"
+
+
+@pytest.mark.parametrize("space", ["feature", "sample"])
+def test_callbacks_get_a_fitted_estimator_at_the_end_of_the_fit(wide, space):
+    """The root task's end comes after the trainer has finished: the
+    sample-space trainer must still hand out its (now explicit) weights."""
+    callback = pytest.importorskip("sklearn.callback")
+    X, y, _ = wide
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = DeepBinaryClassifier((4,), max_iter=5, space=space, random_state=0)
+    clf.set_callbacks(monitor).fit(X, y)
+    rows = monitor.get_logs().data
+    assert len(rows) == 5 + 1  # every epoch and the whole fit
+    assert rows[0]["accuracy"] == clf.score(X, y)  # the root task: the final model
