@@ -10,7 +10,7 @@ import copy
 import signal
 import threading
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,10 +24,13 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_consistent_length,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
+from . import _dask
 from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._engine import compute_cost, predict_logit
 from ._parallel import blas_thread_limit
@@ -142,9 +145,11 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
             Training data. float32 data is trained in float32, anything else
-            in float64.
+            in float64. A ``dask.array`` is not loaded: each iteration sums
+            the cost and gradients of its row blocks where they are (see
+            "Beyond one machine" in the documentation).
         y : array-like of shape (n_samples,)
             Target with exactly two classes.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -169,8 +174,9 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data of this call.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Training data of this call; a ``dask.array`` is streamed block by
+            block.
         y : array-like of shape (n_samples,)
             Target of this call, with labels among ``classes``.
         classes : array-like of shape (2,), default=None
@@ -189,9 +195,19 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         with _unchanged_on_error(self):
             continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
-            X, y = validate_data(
-                self, X, y, dtype=FLOAT_DTYPES, y_numeric=False, reset=not continuing
-            )
+            blockwise = _dask.is_dask_collection(X)
+            if blockwise:
+                X, y = self._validate_dask(X, y, reset=not continuing)
+                sample_weight = _dask.to_numpy(sample_weight)
+            else:
+                X, y = validate_data(
+                    self,
+                    X,
+                    y,
+                    dtype=FLOAT_DTYPES,
+                    y_numeric=False,
+                    reset=not continuing,
+                )
             classes = self._check_classes(y, classes, continuing, incremental)
             metadata = None if sample_weight is None else {}
             sample_weight = self._sample_weight(sample_weight, X, y, incremental)
@@ -208,7 +224,8 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             layer_sizes = [X.shape[1], *hidden, 1]
             if continuing:
                 coefs, intercepts = self._continued_parameters(layer_sizes)
-                X = X.astype(coefs[0].dtype, copy=False)
+                if X.dtype != coefs[0].dtype:
+                    X = X.astype(coefs[0].dtype)
                 history = {name: getattr(self, name) for name in _HISTORY}
             else:
                 coefs, intercepts = initialize_parameters(
@@ -252,14 +269,32 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     beta_2=self.beta_2,
                     epsilon=self.epsilon,
                 )
-            # the Gram matrix of the sample space is BLAS work too
-            with blas_thread_limit():
-                if self._use_sample_space(X, coefs, keep_probs, incremental):
+            # The Gram matrix of the sample space is BLAS work too. Blocks of a
+            # dask array limit their own threads where they are computed.
+            full_batch_blocks = blockwise and self.batch_size is None
+            with nullcontext() if full_batch_blocks else blas_thread_limit():
+                if full_batch_blocks:
+                    trainer = _dask.BlockwiseTrainer(
+                        X,
+                        y,
+                        sample_weight,
+                        coefs,
+                        intercepts,
+                        activations,
+                        self.alpha,
+                        optimizer,
+                        keep_probs,
+                        rng,
+                    )
+                elif self._use_sample_space(X, coefs, keep_probs, incremental):
                     trainer = SampleSpaceTrainer(
                         X, coefs, intercepts, activations, self.alpha
                     )
                 else:
+                    # a dask array comes in one row block at a time
                     batch_rows = self.batch_size or X.shape[0]
+                    if blockwise:
+                        batch_rows = min(batch_rows, max(X.chunks[0]))
                     trainer = FeatureSpaceTrainer(
                         coefs,
                         intercepts,
@@ -294,6 +329,27 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self._optimizer = optimizer
         self._rng_state = rng.get_state(legacy=False)
         return self
+
+    def _validate_dask(self, X, y, reset):
+        """``validate_data`` for a dask array ``X`` (left where it is) and its
+        target (brought into memory)."""
+        unsupported = {
+            "early_stopping=True": self.early_stopping,
+            "space='sample'": self.space == "sample",
+        }
+        for option, used in unsupported.items():
+            if used:
+                raise ValueError(
+                    f"{option} is not available when X is a dask array; hold "
+                    "out a validation set yourself or load X into memory."
+                    if option.startswith("early")
+                    else f"{option} needs X in memory; X is a dask array: use "
+                    "space='auto' or 'feature'."
+                )
+        X = _dask.check_array(self, X, reset=reset, float_dtypes=FLOAT_DTYPES)
+        y = column_or_1d(_dask.to_numpy(y), warn=True)
+        check_consistent_length(X, y)
+        return X, y
 
     def _check_classes(self, y, classes, continuing, incremental):
         """``classes_`` for this fit; the target must fit in it."""
@@ -474,10 +530,12 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 trainer.restore(monitor.best_snapshot)
             trainer.finish()
             # The last update is not followed by a cost: check it here.
-            logit = predict_logit(
-                X, trainer.coefs, trainer.intercepts, trainer.activations
-            )
-            final = compute_cost(logit[:, np.newaxis], y, sample_weight, [], 0.0)
+            parameters = trainer.coefs, trainer.intercepts, trainer.activations
+            if _dask.is_dask_collection(X):
+                final = _dask.cost(X, y, sample_weight, *parameters)
+            else:
+                logit = predict_logit(X, *parameters)
+                final = compute_cost(logit[:, np.newaxis], y, sample_weight, [], 0.0)
         if not np.isfinite(final):
             raise ValueError(
                 self._diverged("the last update made the cost non-finite", epoch)
@@ -492,22 +550,31 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """One pass over the data: full batch, or mini-batches (shuffled each
         epoch when ``shuffle``). Returns the epoch's cost, the weighted mean
         of the batch costs (each before its update), and the update count."""
-        m = X.shape[0]
         if self.batch_size is None:
             cost = trainer.forward_cost(X, y, sample_weight)
             trainer.backward_update(learning_rate)
             return cost, 1
-        order = rng.permutation(m) if self.shuffle else np.arange(m)
+        # A dask array is streamed block by block, shuffled within each block.
+        parts = (
+            _dask.stream_blocks(X, y, sample_weight)
+            if _dask.is_dask_collection(X)
+            else [(X, y, sample_weight)]
+        )
         total, n_updates = 0.0, 0
-        for batch in gen_batches(m, self.batch_size):
-            rows = order[batch]
-            weights = sample_weight[rows]
-            batch_weight = weights.sum()
-            if not batch_weight > 0:
-                continue  # nothing to learn from this batch
-            total += batch_weight * trainer.forward_cost(X[rows], y[rows], weights)
-            trainer.backward_update(learning_rate)
-            n_updates += 1
+        for X_part, y_part, sw_part in parts:
+            m = X_part.shape[0]
+            order = rng.permutation(m) if self.shuffle else np.arange(m)
+            for batch in gen_batches(m, self.batch_size):
+                rows = order[batch]
+                weights = sw_part[rows]
+                batch_weight = weights.sum()
+                if not batch_weight > 0:
+                    continue  # nothing to learn from this batch
+                total += batch_weight * trainer.forward_cost(
+                    X_part[rows], y_part[rows], weights
+                )
+                trainer.backward_update(learning_rate)
+                n_updates += 1
         return total / sample_weight.sum(), n_updates
 
     def _validate(self, trainer, validation, history):
@@ -535,8 +602,9 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples, one per row.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Samples, one per row. For a ``dask.array`` the result is a lazy
+            dask array, computed block by block.
 
         Returns
         -------
@@ -545,6 +613,8 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         X = self._validate_for_predict(X)
         activation = self._hidden_activations(len(self.coefs_) - 1)
+        if _dask.is_dask_collection(X):
+            return _dask.map_logit(X, self.coefs_, self.intercepts_, activation)
         n_rows = _chunk_n_rows(X.dtype.itemsize * sum(b.size for b in self.intercepts_))
         if X.shape[0] <= n_rows:
             return predict_logit(X, self.coefs_, self.intercepts_, activation)
@@ -572,6 +642,8 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             and (get_config()["assume_finite"] or np.isfinite(X.sum()))
         ):
             return X
+        if _dask.is_dask_collection(X):
+            return _dask.check_array(self, X, reset=False, float_dtypes=FLOAT_DTYPES)
         return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
 
     def predict_proba(self, X):
@@ -579,8 +651,9 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples, one per row.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Samples, one per row. For a ``dask.array`` the result is a lazy
+            dask array, computed block by block.
 
         Returns
         -------
@@ -588,15 +661,18 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Columns follow ``classes_``.
         """
         z = self.decision_function(X)
-        return np.column_stack([sigmoid(-z), sigmoid(z)])
+        if _dask.is_dask_collection(z):
+            return _dask.map_rows(z, _proba, n_columns=2)
+        return _proba(z)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably from the logit.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples, one per row.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Samples, one per row. For a ``dask.array`` the result is a lazy
+            dask array, computed block by block.
 
         Returns
         -------
@@ -604,23 +680,28 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Log-probabilities; columns follow ``classes_``.
         """
         z = self.decision_function(X)
-        return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
+        if _dask.is_dask_collection(z):
+            return _dask.map_rows(z, _log_proba, n_columns=2)
+        return _log_proba(z)
 
     def predict(self, X):
         """Predicted class: ``classes_[1]`` where ``A[L] > 0.5``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples, one per row.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Samples, one per row. For a ``dask.array`` the result is a lazy
+            dask array, computed block by block.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(np.intp)]
+        z = self.decision_function(X)
+        if _dask.is_dask_collection(z):
+            return _dask.map_rows(z, _labels, self.classes_, dtype=self.classes_.dtype)
+        return _labels(z, self.classes_)
 
     @property
     def parameters_(self):
@@ -642,6 +723,21 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags
+
+
+def _proba(z):
+    """``[1 - sigmoid(z), sigmoid(z)]`` from the logit ``z``."""
+    return np.column_stack([sigmoid(-z), sigmoid(z)])
+
+
+def _log_proba(z):
+    """``log`` of :func:`_proba`, computed stably."""
+    return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
+
+
+def _labels(z, classes):
+    """``classes[1]`` where ``z > 0``, else ``classes[0]``."""
+    return classes[(z > 0).astype(np.intp)]
 
 
 def _chunk_n_rows(row_bytes):

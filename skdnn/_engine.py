@@ -150,7 +150,9 @@ def draw_dropout_masks(rng, n_samples, hidden_layer_sizes, keep_probs, dtype):
     return dropout
 
 
-def compute_cost(Z_L, y, sample_weight, coefs, alpha, extra_squared_norm=0.0):
+def compute_cost(
+    Z_L, y, sample_weight, coefs, alpha, extra_squared_norm=0.0, sw_sum=None
+):
     """Course step 3: the cross-entropy cost ``J`` (``compute_cost``).
 
     ``J = -(1/m) sum(y log(a) + (1 - y) log(1 - a)) + alpha/(2m) sum ||W||^2``
@@ -173,6 +175,10 @@ def compute_cost(Z_L, y, sample_weight, coefs, alpha, extra_squared_norm=0.0):
     extra_squared_norm : float, default=0.0
         Squared norm of weights not in ``coefs`` (the sample-space solver
         keeps ``W[1]`` implicitly and passes its norm here).
+    sw_sum : float, optional
+        The normaliser ``sum(s)``; by default ``sample_weight.sum()``. A
+        block of a larger batch passes the whole batch's, so that the costs
+        of the blocks add up to the batch's cost.
 
     Returns
     -------
@@ -181,7 +187,8 @@ def compute_cost(Z_L, y, sample_weight, coefs, alpha, extra_squared_norm=0.0):
     z = Z_L.ravel()
     assert z.shape == y.shape == sample_weight.shape
     loss = -(y * log_sigmoid(z) + (1 - y) * log_sigmoid(-z))
-    sw_sum = sample_weight.sum()
+    if sw_sum is None:
+        sw_sum = sample_weight.sum()
     J = np.dot(sample_weight, loss) / sw_sum
     if alpha:
         squared_norm = extra_squared_norm + sum(np.vdot(W, W) for W in coefs)
@@ -256,6 +263,7 @@ def backward_propagation(
     out=None,
     return_input_gradient=False,
     dropout=None,
+    sw_sum=None,
 ):
     """Course step 4: the gradients of ``J`` (``L_model_backward``).
 
@@ -291,6 +299,10 @@ def backward_propagation(
         Also return ``dA[0] = dZ[1] @ W[1].T``, of the shape of ``cache[0]``.
     dropout : list, optional
         The masks the forward pass used (see :func:`forward_propagation`).
+    sw_sum : float, optional
+        The normaliser ``sum(s)``, as in :func:`compute_cost`: with the whole
+        batch's, the gradients of its blocks add up to the batch's gradient
+        (``alpha=0`` then, the L2 term being added once).
 
     Returns
     -------
@@ -306,7 +318,7 @@ def backward_propagation(
         [None] * n_layers,
         [None] * n_layers,
     )
-    inv_sw_sum = 1 / sample_weight.sum()
+    inv_sw_sum = 1 / (sample_weight.sum() if sw_sum is None else sw_sum)
 
     dZ = output_delta(cache[-1], y, sample_weight, out=deltas[-1])
     for l in range(n_layers, 0, -1):

@@ -1,7 +1,9 @@
 """Fixtures shared by the tests: the course's cat images, found through
-``$SKDNN_DATA`` (the tests never download anything)."""
+``$SKDNN_DATA`` (the tests never download anything), and one local dask
+cluster for the whole session."""
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -42,3 +44,30 @@ def course_figures():
     if not FIGURES.is_file():
         pytest.skip(f"the published course figures are not at {FIGURES}")
     return json.loads(FIGURES.read_text())
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """A ``LocalCluster`` of two single-threaded worker processes."""
+    distributed = pytest.importorskip(
+        "distributed",
+        reason="dask.distributed is not installed: pip install 'skdnn[distributed]'",
+    )
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def client(cluster):
+    """A client of :func:`cluster`: dask work and joblib's dask backend go to
+    the cluster while it is open."""
+    import distributed
+
+    with distributed.Client(cluster) as client:
+        yield client

@@ -141,3 +141,21 @@ def test_end_to_end(results):
     (row,) = results[1]["End to end: the course's cat run"]
     assert row["fit"] == "cat float64, 250 iterations"
     _assert_numbers([row], [column for column in row if column != "fit"])
+
+
+def test_dask_fit_quick():
+    """``python -m benchmarks.dask_fit --quick`` runs and prints its table."""
+    pytest.importorskip("dask.array", reason="dask is not installed")
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.dask_fit", "--quick"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert (
+        "| workload | X | way | ms / iteration | overhead ms / iteration |"
+        in completed.stdout
+    )

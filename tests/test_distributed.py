@@ -6,7 +6,6 @@ module; data, networks and iteration counts are small so the file runs in
 well under two minutes on two cores.
 """
 
-import logging
 import os
 import pickle
 import re
@@ -53,24 +52,6 @@ GRID = {
 def data():
     X, y = load_breast_cancer(return_X_y=True)
     return X[::2], y[::2]  # 285 samples
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    ) as cluster:
-        yield cluster
-
-
-@pytest.fixture
-def client(cluster):
-    with distributed.Client(cluster) as client:
-        yield client
 
 
 def _pipe(**params):

@@ -1,0 +1,363 @@
+"""Training on a ``dask.array``: data that does not fit in one process.
+
+Full-batch gradient descent is a sum over samples. With ``S = sum(s)`` over
+the *whole* training set, the cost and the gradients split over row blocks
+``X[k]``::
+
+    J      = sum_k J_k            + alpha/(2S) sum_l ||W[l]||^2
+    dW[l]  = sum_k dW[l]_k        + (alpha/S) W[l]
+    db[l]  = sum_k db[l]_k
+
+where ``J_k``, ``dW[l]_k`` and ``db[l]_k`` are the course's forward and
+backward steps run on block ``k`` alone with the normaliser ``S``
+(``sw_sum=S`` in :func:`~skdnn._engine.compute_cost` and
+:func:`~skdnn._engine.backward_propagation`). Each iteration sends the
+parameters to the blocks, runs :func:`block_cost_and_gradients` where each
+block lives (the workers of a ``dask.distributed`` cluster, or threads of
+this process), adds the results pairwise in a fixed order and updates the
+parameters here, with any optimiser. The model is the in-memory model up to
+rounding; no process ever holds more than a few blocks of ``X``.
+
+Mini-batch training streams the blocks in order instead: one block at a time
+comes to this process and is cut into mini-batches.
+
+``y`` and ``sample_weight`` are held in memory (``n_features`` times smaller
+than ``X``); only ``X`` may be a dask array.
+"""
+
+from itertools import pairwise
+
+import numpy as np
+from sklearn.utils import assert_all_finite
+from sklearn.utils.validation import _check_feature_names, _check_n_features
+
+from ._engine import (
+    backward_propagation,
+    compute_cost,
+    draw_dropout_masks,
+    forward_propagation,
+    predict_logit,
+)
+from ._parallel import blas_thread_limit
+
+#: How to get dask, named in every error about a missing dask.
+EXTRA = "pip install 'skdnn[distributed]'"
+
+
+def is_dask_collection(X):
+    """Whether ``X`` comes from dask, without importing dask."""
+    module = type(X).__module__
+    return module == "dask" or module.startswith("dask.")
+
+
+def _import_dask():
+    try:
+        import dask
+        import dask.array as da
+    except ImportError as exc:
+        raise ImportError(
+            f"X is a dask collection; training on it needs dask.array: {EXTRA}"
+        ) from exc
+    return dask, da
+
+
+def check_array(estimator, X, reset, float_dtypes):
+    """What ``validate_data`` checks, without loading ``X``: a 2-D dask array
+    with known chunk sizes, a number dtype (kept if in ``float_dtypes``, else
+    float64) and the fitted number of features. Finiteness is checked block
+    by block as the blocks are read. Returns ``X`` with one block of columns.
+    """
+    _, da = _import_dask()
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            f"X is a {type(X).__module__}.{type(X).__name__}; skdnn takes a "
+            "dask.array.Array. Convert a dask DataFrame with "
+            "X.to_dask_array(lengths=True)."
+        )
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2D dask array, got a {X.ndim}D one of shape {X.shape}."
+        )
+    if any(np.isnan(size) for size in X.chunks[0]):
+        raise ValueError(
+            "X has blocks of unknown size; call X.compute_chunk_sizes() first."
+        )
+    for axis, what in enumerate(["sample", "feature"]):
+        if X.shape[axis] < 1:
+            raise ValueError(
+                f"Found array with 0 {what}(s) (shape={X.shape}) while a "
+                "minimum of 1 is required."
+            )
+    if X.dtype not in float_dtypes:
+        if X.dtype.kind not in "biuf":
+            raise ValueError(
+                f"X has dtype {X.dtype}; skdnn trains on numbers (float64 or "
+                "float32, or integers and booleans, which become float64)."
+            )
+        X = X.astype(np.float64)
+    _check_n_features(estimator, X, reset=reset)
+    _check_feature_names(estimator, X, reset=reset)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
+def to_numpy(values):
+    """``y`` or ``sample_weight`` in memory (computed if a dask array)."""
+    if is_dask_collection(values):
+        return np.asarray(values.compute())
+    return values
+
+
+# -- what runs where the blocks are ---------------------------------------------
+
+
+def block_cost_and_gradients(X, target, network, dropout, check_finite):
+    """One block's share of the cost and gradients (no L2 term).
+
+    Parameters
+    ----------
+    X : ndarray of shape (m_k, n_0)
+        The block.
+    target : tuple (y, sample_weight) of ndarrays of shape (m_k,)
+    network : tuple (coefs, intercepts, activations, sw_sum)
+        The parameters, the hidden activations and ``sum(s)`` over the whole
+        training set.
+    dropout : tuple (seed, keep_probs) or None
+        Masks for this block are drawn from ``RandomState(seed)``.
+    check_finite : bool
+        Raise if the block holds NaN or infinity.
+
+    Returns
+    -------
+    cost : float
+    coef_grads, intercept_grads : lists of ndarray
+    """
+    if check_finite:
+        assert_all_finite(X, input_name="X")
+    (y, sample_weight), (coefs, intercepts, activations, sw_sum) = target, network
+    X = X.astype(coefs[0].dtype, copy=False)
+    masks = None
+    if dropout is not None:
+        seed, keep_probs = dropout
+        hidden = [W.shape[1] for W in coefs[:-1]]
+        masks = draw_dropout_masks(
+            np.random.RandomState(seed), X.shape[0], hidden, keep_probs, X.dtype
+        )
+    # blocks computed at once in this process share its BLAS threads
+    with blas_thread_limit():
+        cache = forward_propagation(X, coefs, intercepts, activations, dropout=masks)
+        cost = compute_cost(cache[-1], y, sample_weight, [], 0.0, sw_sum=sw_sum)
+        coef_grads, intercept_grads = backward_propagation(
+            cache,
+            y,
+            sample_weight,
+            coefs,
+            activations,
+            0.0,
+            dropout=masks,
+            sw_sum=sw_sum,
+        )
+    return cost, coef_grads, intercept_grads
+
+
+def block_cost(X, target, network):
+    """One block's share of the cross-entropy (no L2 term); arguments as for
+    :func:`block_cost_and_gradients`."""
+    (y, sample_weight), (coefs, intercepts, activations, sw_sum) = target, network
+    X = X.astype(coefs[0].dtype, copy=False)
+    with blas_thread_limit():
+        logit = predict_logit(X, coefs, intercepts, activations)
+    return compute_cost(logit[:, np.newaxis], y, sample_weight, [], 0.0, sw_sum=sw_sum)
+
+
+def _add(a, b):
+    """Sum of two results of the block functions (floats or nested lists of
+    arrays), in place in ``a``'s arrays: each result is added once."""
+    if isinstance(a, list | tuple):
+        return type(a)(_add(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray):
+        a += b
+        return a
+    return a + b
+
+
+def _tree_sum(dask, parts):
+    """Pairwise sum of delayed results, in a fixed order (so the rounding is
+    the same whatever the scheduler does) and ``log2(n)`` deep."""
+    add = dask.delayed(_add, pure=False)
+    while len(parts) > 1:
+        parts = [add(*parts[i : i + 2]) if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]  # fmt: skip
+    return parts[0]
+
+
+# -- the driver's side ------------------------------------------------------------
+
+
+class _Blocks:
+    """The non-empty row blocks of ``X`` with their slices of ``y`` and
+    ``sample_weight``, sent once to where the blocks are computed."""
+
+    def __init__(self, X, y, sample_weight):
+        self.dask, _ = _import_dask()
+        bounds = np.cumsum((0, *X.chunks[0]))
+        rows = [(a, b) for a, b in pairwise(bounds.tolist())]
+        delayed_blocks = X.to_delayed()[:, 0]
+        kept = [k for k, (a, b) in enumerate(rows) if b > a]
+        self.rows = [rows[k] for k in kept]
+        self.X = [delayed_blocks[k] for k in kept]
+        targets = [
+            self.dask.delayed((y[a:b], sample_weight[a:b]), pure=False, traverse=False)
+            for a, b in self.rows
+        ]
+        self.targets = list(self.dask.persist(*targets))
+        self.sw_sum = sample_weight.sum()
+
+    def sum(self, function, coefs, intercepts, activations, per_block=None):
+        """``sum_k function(X[k], (y[k], s[k]), network, *per_block[k])``,
+        computed where the blocks are; ``network`` is ``(coefs, intercepts,
+        activations, sum(s))``, sent once."""
+        dask = self.dask
+        network = dask.delayed(
+            (coefs, intercepts, activations, self.sw_sum), pure=False, traverse=False
+        )
+        call = dask.delayed(function, pure=False)
+        parts = [
+            call(X_k, target, network, *(() if per_block is None else per_block[k]))
+            for k, (X_k, target) in enumerate(zip(self.X, self.targets, strict=True))
+        ]
+        return dask.compute(_tree_sum(dask, parts))[0]
+
+
+def stream_blocks(X, y, sample_weight):
+    """``(X[k], y[k], s[k])`` for each non-empty row block in order, ``X[k]``
+    computed into this process (and checked to be finite) one at a time."""
+    bounds = np.cumsum((0, *X.chunks[0])).tolist()
+    delayed_blocks = X.to_delayed()[:, 0]
+    for (a, b), X_k in zip(pairwise(bounds), delayed_blocks, strict=True):
+        if b > a:
+            X_k = np.asarray(X_k.compute())
+            assert_all_finite(X_k, input_name="X")
+            yield X_k, y[a:b], sample_weight[a:b]
+
+
+class BlockwiseTrainer:
+    """Full-batch training on a dask array, any optimiser (same interface as
+    :class:`~skdnn._solvers.FeatureSpaceTrainer`).
+
+    :meth:`forward_cost` computes the cost *and* the gradients of the current
+    parameters in one pass over the blocks; :meth:`backward_update` applies
+    the optimiser to them.
+    """
+
+    def __init__(
+        self,
+        X,
+        y,
+        sample_weight,
+        coefs,
+        intercepts,
+        activations,
+        alpha,
+        optimizer,
+        keep_probs,
+        rng,
+    ):
+        self.X, self.coefs, self.intercepts = X, coefs, intercepts
+        self.activations, self.alpha = activations, alpha
+        self.optimizer, self.keep_probs, self.rng = optimizer, keep_probs, rng
+        self._blocks = _Blocks(X, y, sample_weight)
+        self._checked = False
+        self._grads = None
+
+    def forward_cost(self, X, y, sample_weight):
+        assert X is self.X, "the blockwise trainer trains on one X"
+        blocks = self._blocks
+        dropout = [None] * len(blocks.rows)
+        if any(keep < 1 for keep in self.keep_probs):
+            seeds = self.rng.randint(np.iinfo(np.int32).max, size=len(blocks.rows))
+            dropout = [(int(seed), self.keep_probs) for seed in seeds]
+        cost, coef_grads, intercept_grads = blocks.sum(
+            block_cost_and_gradients,
+            self.coefs,
+            self.intercepts,
+            self.activations,
+            per_block=[(masks, not self._checked) for masks in dropout],
+        )
+        self._checked = True
+        if self.alpha:
+            scale = self.alpha / blocks.sw_sum
+            cost += scale / 2 * sum(np.vdot(W, W) for W in self.coefs)
+            for dW, W in zip(coef_grads, self.coefs, strict=True):
+                dW += scale * W
+        self._grads = coef_grads, intercept_grads
+        return float(cost)
+
+    def backward_update(self, learning_rate):
+        coef_grads, intercept_grads = self._grads
+        self.optimizer.update(
+            self.coefs, self.intercepts, coef_grads, intercept_grads, learning_rate
+        )
+        self._grads = None
+
+    def cost(self):
+        """The cross-entropy of the current parameters (no L2 term)."""
+        return float(
+            self._blocks.sum(block_cost, self.coefs, self.intercepts, self.activations)
+        )
+
+    def snapshot(self):
+        return [p.copy() for p in self.coefs + self.intercepts]
+
+    def restore(self, snapshot):
+        for p, saved in zip(self.coefs + self.intercepts, snapshot, strict=True):
+            p[...] = saved
+
+    def parameters(self):
+        return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
+
+    def finish(self):
+        self._grads = None
+
+
+def cost(X, y, sample_weight, coefs, intercepts, activations):
+    """The cross-entropy of ``(coefs, intercepts)`` on a dask array, summed
+    over its blocks where they are."""
+    return float(
+        _Blocks(X, y, sample_weight).sum(block_cost, coefs, intercepts, activations)
+    )
+
+
+# -- prediction -----------------------------------------------------------------
+
+
+def map_logit(X, coefs, intercepts, activations):
+    """The logit of each row of a dask array: a lazy dask array of shape
+    ``(n_samples,)``, computed block by block."""
+    dtype = np.result_type(X.dtype, coefs[0].dtype)
+    return X.map_blocks(
+        predict_logit,
+        coefs,
+        intercepts,
+        activations,
+        drop_axis=1,
+        dtype=dtype,
+        meta=np.empty((0,), dtype=dtype),
+    )
+
+
+def map_rows(z, function, *args, n_columns=None, dtype=None):
+    """``function(z_k, *args)`` for each block ``z_k`` of the lazy logit
+    ``z``; it returns ``(m_k,)`` or, with ``n_columns``, ``(m_k, n_columns)``."""
+    dtype = z.dtype if dtype is None else dtype
+    if n_columns is None:
+        return z.map_blocks(function, *args, dtype=dtype)
+    return z.map_blocks(
+        function,
+        *args,
+        new_axis=1,
+        chunks=(z.chunks[0], (n_columns,)),
+        dtype=dtype,
+        meta=np.empty((0, n_columns), dtype=dtype),
+    )
