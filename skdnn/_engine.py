@@ -245,11 +245,13 @@ def linear_backward(dZ, A_prev, W, inv_sw_sum, alpha, dW_out=None, db_out=None):
     db : ndarray of shape (n_l,)
     """
     dW = np.matmul(A_prev.T, dZ, out=dW_out)
-    dW *= inv_sw_sum
+    if inv_sw_sum != 1:
+        dW *= inv_sw_sum
     if alpha:
         dW += (alpha * inv_sw_sum) * W
     db = np.sum(dZ, axis=0, out=db_out)
-    db *= inv_sw_sum
+    if inv_sw_sum != 1:
+        db *= inv_sw_sum
     return dW, db
 
 
@@ -264,6 +266,7 @@ def backward_propagation(
     return_input_gradient=False,
     dropout=None,
     sw_sum=None,
+    scale=1.0,
 ):
     """Course step 4: the gradients of ``J`` (``L_model_backward``).
 
@@ -280,6 +283,10 @@ def backward_propagation(
 
     ``dA[0]``, the gradient with respect to ``X``, is not computed unless
     asked for: training never needs it.
+
+    Every step above is linear in ``dZ[L]``, so the ``1/sum(s)`` of every
+    gradient is applied once, to ``dZ[L]`` (a column), rather than to each
+    ``dW[l]``; ``scale`` rides along the same way.
 
     Parameters
     ----------
@@ -303,6 +310,10 @@ def backward_propagation(
         The normaliser ``sum(s)``, as in :func:`compute_cost`: with the whole
         batch's, the gradients of its blocks add up to the batch's gradient
         (``alpha=0`` then, the L2 term being added once).
+    scale : float, default=1.0
+        Multiply every gradient (and ``dA[0]``) by ``scale``: gradient
+        descent passes its learning rate and gets its step ``lr * dtheta``
+        without another pass over the weights.
 
     Returns
     -------
@@ -318,13 +329,21 @@ def backward_propagation(
         [None] * n_layers,
         [None] * n_layers,
     )
-    inv_sw_sum = 1 / (sample_weight.sum() if sw_sum is None else sw_sum)
+    factor = scale / (sample_weight.sum() if sw_sum is None else sw_sum)
 
     dZ = output_delta(cache[-1], y, sample_weight, out=deltas[-1])
+    dZ *= factor  # scale / sum(s), once for every gradient
     for l in range(n_layers, 0, -1):
         A_prev, W = cache[l - 1], coefs[l - 1]
+        # dZ carries scale / sum(s) already: (alpha scale / sum(s)) W remains
         coef_grads[l - 1], intercept_grads[l - 1] = linear_backward(
-            dZ, A_prev, W, inv_sw_sum, alpha, coef_grads[l - 1], intercept_grads[l - 1]
+            dZ,
+            A_prev,
+            W,
+            1.0,
+            alpha * factor,
+            coef_grads[l - 1],
+            intercept_grads[l - 1],
         )
         if l > 1:
             dA_prev = np.matmul(dZ, W.T, out=deltas[l - 2])
@@ -361,9 +380,10 @@ def update_parameters(coefs, intercepts, coef_grads, intercept_grads, learning_r
     for W, b, dW, db in zip(
         coefs, intercepts, coef_grads, intercept_grads, strict=True
     ):
-        dW *= learning_rate
+        if learning_rate != 1:
+            dW *= learning_rate
+            db *= learning_rate
         W -= dW
-        db *= learning_rate
         b -= db
 
 

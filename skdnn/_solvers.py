@@ -39,7 +39,15 @@ from .activations import ACTIVATIONS, DERIVATIVES
 
 
 class GradientDescentOptimizer:
-    """``theta := theta - learning_rate * dtheta`` (course 1, step 5)."""
+    """``theta := theta - learning_rate * dtheta`` (course 1, step 5).
+
+    Its trainers compute ``learning_rate * dtheta`` directly (the ``scale``
+    of :func:`~skdnn._engine.backward_propagation`) and pass
+    ``learning_rate=1``: one pass over the weights instead of two.
+    """
+
+    #: update() may get gradients already multiplied by the learning rate
+    takes_scaled_gradients = True
 
     def __init__(self, coefs, intercepts, **hyper_parameters):
         pass
@@ -56,6 +64,8 @@ class MomentumOptimizer:
         v := beta v + (1 - beta) dtheta
         theta := theta - learning_rate v
     """
+
+    takes_scaled_gradients = False
 
     def __init__(self, coefs, intercepts, *, momentum, **hyper_parameters):
         self.beta = momentum
@@ -79,6 +89,8 @@ class AdamOptimizer:
         s := beta_2 s + (1 - beta_2) dtheta^2      s_hat = s / (1 - beta_2^t)
         theta := theta - learning_rate v_hat / (sqrt(s_hat) + epsilon)
     """
+
+    takes_scaled_gradients = False
 
     def __init__(self, coefs, intercepts, *, beta_1, beta_2, epsilon, **hyper):
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
@@ -180,6 +192,7 @@ class FeatureSpaceTrainer:
         """Steps 4 and 5 on the batch of the last :meth:`forward_cost`."""
         cache, y, sample_weight, dropout = self._batch
         m = y.shape[0]
+        scale = learning_rate if self.optimizer.takes_scaled_gradients else 1.0
         coef_grads, intercept_grads = backward_propagation(
             cache,
             y,
@@ -193,9 +206,14 @@ class FeatureSpaceTrainer:
                 [d[:m] for d in self._deltas],
             ),
             dropout=dropout,
+            scale=scale,
         )
         self.optimizer.update(
-            self.coefs, self.intercepts, coef_grads, intercept_grads, learning_rate
+            self.coefs,
+            self.intercepts,
+            coef_grads,
+            intercept_grads,
+            learning_rate / scale,
         )
 
     def logit(self, X):
@@ -311,17 +329,16 @@ class SampleSpaceTrainer:
                     self._deltas[1:],
                 ),
                 return_input_gradient=True,
+                scale=learning_rate,  # lr dtheta, and dA[1] times lr
             )
             DERIVATIVES[self.activations[0]](A1, dZ1)  # dZ[1] = dA[1] * g'(Z[1])
             update_parameters(
-                self.coefs[1:],
-                self.intercepts[1:],
-                coef_grads,
-                intercept_grads,
-                learning_rate,
+                self.coefs[1:], self.intercepts[1:], coef_grads, intercept_grads, 1.0
             )
         else:
             dZ1 = output_delta(self._cache[-1], y, sample_weight, out=self._deltas[0])
+            dZ1 *= learning_rate / sample_weight.sum()
+        # dZ1 now holds lr inv dZ[1], with inv = 1 / sum(s)
         inv_sw_sum = 1 / sample_weight.sum()
         # W[1] := W[1] - lr (inv X.T dZ[1] + alpha inv W[1])
         #       = (1 - lr alpha inv) W[1] - lr inv X.T dZ[1]
@@ -329,7 +346,6 @@ class SampleSpaceTrainer:
         if decay != 1:
             self._c *= decay
             self._C *= decay
-        dZ1 *= learning_rate * inv_sw_sum
         self._C -= dZ1
         # b[1] := b[1] - lr inv sum(dZ[1]); dZ1 already holds lr inv dZ[1]
         self.intercepts[0] -= dZ1.sum(axis=0)
