@@ -39,6 +39,7 @@ from ._engine import (
     predict_logit,
 )
 from ._parallel import blas_thread_limit
+from ._solvers import ExplicitParameters
 
 #: How to get dask, named in every error about a missing dask.
 EXTRA = "pip install 'skdnn[distributed]'"
@@ -242,7 +243,7 @@ def stream_blocks(X, y, sample_weight):
             yield X_k, y[a:b], sample_weight[a:b]
 
 
-class BlockwiseTrainer:
+class BlockwiseTrainer(ExplicitParameters):
     """Full-batch training on a dask array, any optimiser (same interface as
     :class:`~skdnn._solvers.FeatureSpaceTrainer`).
 
@@ -300,22 +301,6 @@ class BlockwiseTrainer:
             self.coefs, self.intercepts, coef_grads, intercept_grads, learning_rate
         )
         self._grads = None
-
-    def cost(self):
-        """The cross-entropy of the current parameters (no L2 term)."""
-        return float(
-            self._blocks.sum(block_cost, self.coefs, self.intercepts, self.activations)
-        )
-
-    def snapshot(self):
-        return [p.copy() for p in self.coefs + self.intercepts]
-
-    def restore(self, snapshot):
-        for p, saved in zip(self.coefs + self.intercepts, snapshot, strict=True):
-            p[...] = saved
-
-    def parameters(self):
-        return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
 
     def finish(self):
         self._grads = None

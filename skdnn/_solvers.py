@@ -127,7 +127,24 @@ OPTIMIZERS = {
 # -- trainers ------------------------------------------------------------------
 
 
-class FeatureSpaceTrainer:
+class ExplicitParameters:
+    """What early stopping and callbacks ask of a trainer that holds every
+    ``W[l]`` and ``b[l]`` explicitly, in ``coefs`` and ``intercepts``."""
+
+    def snapshot(self):
+        """A copy of the current parameters, for :meth:`restore`."""
+        return [p.copy() for p in self.coefs + self.intercepts]
+
+    def restore(self, snapshot):
+        for p, saved in zip(self.coefs + self.intercepts, snapshot, strict=True):
+            p[...] = saved
+
+    def parameters(self):
+        """Copies of the current ``coefs_`` and ``intercepts_``."""
+        return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
+
+
+class FeatureSpaceTrainer(ExplicitParameters):
     """Trains ``coefs`` and ``intercepts`` in place, any optimiser, any batch.
 
     Parameters
@@ -219,18 +236,6 @@ class FeatureSpaceTrainer:
     def logit(self, X):
         """``Z[L]`` of the current parameters, without dropout."""
         return predict_logit(X, self.coefs, self.intercepts, self.activations)
-
-    def snapshot(self):
-        """A copy of the current parameters, for :meth:`restore`."""
-        return [p.copy() for p in self.coefs + self.intercepts]
-
-    def restore(self, snapshot):
-        for p, saved in zip(self.coefs + self.intercepts, snapshot, strict=True):
-            p[...] = saved
-
-    def parameters(self):
-        """Copies of the current ``coefs_`` and ``intercepts_``."""
-        return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
 
     def finish(self):
         """Leave the final parameters in ``coefs`` and free the buffers."""
