@@ -445,7 +445,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
         if self.space == "auto" and exact:
             n_first = coefs[0].shape[1]
-            return choose_space("auto", *X.shape, n_first, self.max_iter) == "sample"
+            return choose_space(*X.shape, n_first, self.max_iter) == "sample"
         return self.space == "sample"
 
     def _train(

@@ -395,16 +395,15 @@ class SampleSpaceTrainer:
         self._coef_grads = self._intercept_grads = None
 
 
-def choose_space(space, n_samples, n_features, n_first, max_iter):
-    """Resolve ``space="auto"``: the sample space when it costs fewer
-    multiply-adds over the whole fit (and ``G`` is smaller than ``X``).
+def choose_space(n_samples, n_features, n_first, max_iter):
+    """What ``space="auto"`` picks: ``"sample"`` when the sample space costs
+    fewer multiply-adds over the whole fit (and ``G`` is smaller than ``X``),
+    else ``"feature"``.
 
     Feature space: ``2 m n_0 n_1`` per iteration (forward and backward
     products with ``X``). Sample space: ``m^2 n_0 + 2 m n_0 n_1`` once (``G``,
     ``P``, the final ``W[1]``) and ``m^2 n_1`` per iteration.
     """
-    if space != "auto":
-        return space
     m, n0, n1 = n_samples, n_features, n_first
     feature = 2 * m * n0 * n1 * max_iter
     sample = m * m * n0 + 2 * m * n0 * n1 + m * m * n1 * max_iter

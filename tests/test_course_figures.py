@@ -28,7 +28,7 @@ def deep_fit(request, catvnoncat):
 def test_defaults_choose_the_sample_space_on_cat_data(catvnoncat):
     X_train = catvnoncat[0]
     for n_first, max_iter in [(20, 2500), (1, 2000)]:
-        assert choose_space("auto", *X_train.shape, n_first, max_iter) == "sample"
+        assert choose_space(*X_train.shape, n_first, max_iter) == "sample"
 
 
 def test_logistic_regression_costs_to_6_decimals(logistic_fit, course_figures):

@@ -79,8 +79,7 @@ def test_fitted_model_keeps_no_training_buffers(wide, space):
     ],
 )
 def test_auto_picks_the_cheaper_space(m, n, n1, max_iter, expected):
-    assert choose_space("auto", m, n, n1, max_iter) == expected
-    assert choose_space("feature", m, n, n1, max_iter) == "feature"
+    assert choose_space(m, n, n1, max_iter) == expected
 
 
 @pytest.mark.parametrize("space", ["feature", "sample"])
