@@ -333,19 +333,16 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _validate_dask(self, X, y, reset):
         """``validate_data`` for a dask array ``X`` (left where it is) and its
         target (brought into memory)."""
-        unsupported = {
-            "early_stopping=True": self.early_stopping,
-            "space='sample'": self.space == "sample",
-        }
-        for option, used in unsupported.items():
-            if used:
-                raise ValueError(
-                    f"{option} is not available when X is a dask array; hold "
-                    "out a validation set yourself or load X into memory."
-                    if option.startswith("early")
-                    else f"{option} needs X in memory; X is a dask array: use "
-                    "space='auto' or 'feature'."
-                )
+        if self.early_stopping:
+            raise ValueError(
+                "early_stopping=True is not available when X is a dask array; "
+                "hold out a validation set yourself or load X into memory."
+            )
+        if self.space == "sample":
+            raise ValueError(
+                "space='sample' needs X in memory; X is a dask array: use "
+                "space='auto' or 'feature'."
+            )
         X = _dask.check_array(self, X, reset=reset, float_dtypes=FLOAT_DTYPES)
         y = column_or_1d(_dask.to_numpy(y), warn=True)
         check_consistent_length(X, y)

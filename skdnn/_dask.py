@@ -174,12 +174,10 @@ def block_cost(X, target, network):
 
 def _add(a, b):
     """Sum of two results of the block functions (floats or nested lists of
-    arrays), in place in ``a``'s arrays: each result is added once."""
+    arrays). New arrays: a task must not change its inputs, which a cluster
+    may keep and reuse."""
     if isinstance(a, list | tuple):
         return type(a)(_add(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, np.ndarray):
-        a += b
-        return a
     return a + b
 
 
@@ -196,18 +194,23 @@ def _tree_sum(dask, parts):
 # -- the driver's side ------------------------------------------------------------
 
 
+def _row_blocks(X):
+    """``[((start, stop), block)]`` for the non-empty row blocks of ``X``,
+    each block a ``dask.delayed`` object."""
+    bounds = np.cumsum((0, *X.chunks[0])).tolist()
+    blocks = zip(pairwise(bounds), X.to_delayed()[:, 0], strict=True)
+    return [((a, b), block) for (a, b), block in blocks if b > a]
+
+
 class _Blocks:
     """The non-empty row blocks of ``X`` with their slices of ``y`` and
     ``sample_weight``, sent once to where the blocks are computed."""
 
     def __init__(self, X, y, sample_weight):
         self.dask, _ = _import_dask()
-        bounds = np.cumsum((0, *X.chunks[0]))
-        rows = [(a, b) for a, b in pairwise(bounds.tolist())]
-        delayed_blocks = X.to_delayed()[:, 0]
-        kept = [k for k, (a, b) in enumerate(rows) if b > a]
-        self.rows = [rows[k] for k in kept]
-        self.X = [delayed_blocks[k] for k in kept]
+        row_blocks = _row_blocks(X)
+        self.rows = [rows for rows, _ in row_blocks]
+        self.X = [block for _, block in row_blocks]
         targets = [
             self.dask.delayed((y[a:b], sample_weight[a:b]), pure=False, traverse=False)
             for a, b in self.rows
@@ -234,13 +237,10 @@ class _Blocks:
 def stream_blocks(X, y, sample_weight):
     """``(X[k], y[k], s[k])`` for each non-empty row block in order, ``X[k]``
     computed into this process (and checked to be finite) one at a time."""
-    bounds = np.cumsum((0, *X.chunks[0])).tolist()
-    delayed_blocks = X.to_delayed()[:, 0]
-    for (a, b), X_k in zip(pairwise(bounds), delayed_blocks, strict=True):
-        if b > a:
-            X_k = np.asarray(X_k.compute())
-            assert_all_finite(X_k, input_name="X")
-            yield X_k, y[a:b], sample_weight[a:b]
+    for (a, b), X_k in _row_blocks(X):
+        X_k = np.asarray(X_k.compute())
+        assert_all_finite(X_k, input_name="X")
+        yield X_k, y[a:b], sample_weight[a:b]
 
 
 class BlockwiseTrainer(ExplicitParameters):
