@@ -10,7 +10,7 @@ import copy
 import signal
 import threading
 import warnings
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -269,28 +269,32 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     beta_2=self.beta_2,
                     epsilon=self.epsilon,
                 )
-            # The Gram matrix of the sample space is BLAS work too. Blocks of a
-            # dask array limit their own threads where they are computed.
-            full_batch_blocks = blockwise and self.batch_size is None
-            with nullcontext() if full_batch_blocks else blas_thread_limit():
-                if full_batch_blocks:
-                    trainer = _dask.BlockwiseTrainer(
-                        X,
-                        y,
-                        sample_weight,
-                        coefs,
-                        intercepts,
-                        activations,
-                        self.alpha,
-                        optimizer,
-                        keep_probs,
-                        rng,
+            with ExitStack() as stack:
+                if blockwise and self.batch_size is None:
+                    # the blocks limit their BLAS threads where they are
+                    # computed; leaving the with block frees their buffers
+                    trainer = stack.enter_context(
+                        _dask.BlockwiseTrainer(
+                            X,
+                            y,
+                            sample_weight,
+                            coefs,
+                            intercepts,
+                            activations,
+                            self.alpha,
+                            optimizer,
+                            keep_probs,
+                            rng,
+                        )
                     )
                 elif self._use_sample_space(X, coefs, keep_probs, incremental):
+                    # the Gram matrix of the sample space is BLAS work too
+                    stack.enter_context(blas_thread_limit())
                     trainer = SampleSpaceTrainer(
                         X, coefs, intercepts, activations, self.alpha
                     )
                 else:
+                    stack.enter_context(blas_thread_limit())
                     # a dask array comes in one row block at a time
                     batch_rows = self.batch_size or X.shape[0]
                     if blockwise:
