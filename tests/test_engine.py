@@ -3,6 +3,7 @@ every gradient, the course's draw order, and stable sigmoid / log-sigmoid."""
 
 import numpy as np
 import pytest
+from _gradients import numerical_gradients, relative_difference
 
 from skdnn._engine import (
     backward_propagation,
@@ -26,31 +27,6 @@ def _cost(X, y, sample_weight, coefs, intercepts, activation, alpha):
     return compute_cost(cache[-1], y, sample_weight, coefs, alpha)
 
 
-def _relative_difference(grad, grad_approx):
-    """The course's gradient-checking ratio ||g - g'|| / (||g|| + ||g'||)."""
-    return np.linalg.norm(grad - grad_approx) / (
-        np.linalg.norm(grad) + np.linalg.norm(grad_approx)
-    )
-
-
-def _numerical_gradients(params, cost, epsilon=1e-6):
-    """Central differences ``(J(theta + e) - J(theta - e)) / 2e`` for every
-    entry of every array in ``params`` (perturbed in place, then restored)."""
-    grads = []
-    for theta in params:
-        grad = np.zeros_like(theta)
-        for idx in np.ndindex(theta.shape):
-            saved = theta[idx]
-            theta[idx] = saved + epsilon
-            plus = cost()
-            theta[idx] = saved - epsilon
-            minus = cost()
-            theta[idx] = saved
-            grad[idx] = (plus - minus) / (2 * epsilon)
-        grads.append(grad)
-    return grads
-
-
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
 @pytest.mark.parametrize("alpha", [0.0, 0.7])
 @pytest.mark.parametrize("weighted", [False, True])
@@ -70,13 +46,13 @@ def test_backward_matches_finite_differences(activation, alpha, weighted, hidden
     coef_grads, intercept_grads = backward_propagation(
         cache, y, sample_weight, coefs, activation, alpha
     )
-    numerical = _numerical_gradients(
+    numerical = numerical_gradients(
         coefs + intercepts,
         lambda: _cost(X, y, sample_weight, coefs, intercepts, activation, alpha),
     )
     analytic = np.concatenate([g.ravel() for g in coef_grads + intercept_grads])
     approx = np.concatenate([g.ravel() for g in numerical])
-    assert _relative_difference(analytic, approx) < 1e-7
+    assert relative_difference(analytic, approx) < 1e-7
 
 
 def test_gradient_check_detects_a_wrong_gradient():
@@ -89,12 +65,12 @@ def test_gradient_check_detects_a_wrong_gradient():
     cache = forward_propagation(X, coefs, intercepts, "tanh")
     coef_grads, intercept_grads = backward_propagation(cache, y, sw, coefs, "tanh", 0.0)
     coef_grads[0] *= 1.01
-    numerical = _numerical_gradients(
+    numerical = numerical_gradients(
         coefs + intercepts, lambda: _cost(X, y, sw, coefs, intercepts, "tanh", 0.0)
     )
     analytic = np.concatenate([g.ravel() for g in coef_grads + intercept_grads])
     approx = np.concatenate([g.ravel() for g in numerical])
-    assert _relative_difference(analytic, approx) > 1e-4
+    assert relative_difference(analytic, approx) > 1e-4
 
 
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)

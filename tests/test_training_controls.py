@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _gradients import numerical_gradients, relative_difference
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
@@ -106,27 +107,9 @@ def flat(arrays):
     return np.concatenate([a.ravel() for a in arrays])
 
 
-def relative_difference(a, b):
-    """The course's gradient-checking ratio ||a - b|| / (||a|| + ||b||)."""
-    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
-
-
-def numerical_gradient(coefs, intercepts, cost, epsilon=1e-6):
-    """Central differences of ``cost()`` for every entry of ``coefs`` and
-    ``intercepts`` (perturbed in place, then restored), flattened."""
-    grads = []
-    for theta in coefs + intercepts:
-        grad = np.zeros_like(theta)
-        for idx in np.ndindex(theta.shape):
-            saved = theta[idx]
-            theta[idx] = saved + epsilon
-            plus = cost()
-            theta[idx] = saved - epsilon
-            minus = cost()
-            theta[idx] = saved
-            grad[idx] = (plus - minus) / (2 * epsilon)
-        grads.append(grad)
-    return flat(grads)
+def numerical_gradient(coefs, intercepts, cost):
+    """Central differences of ``cost()`` for every parameter, flattened."""
+    return flat(numerical_gradients(coefs + intercepts, cost))
 
 
 def reference_steps(solver, gradients, learning_rate, momentum, beta_1, beta_2, eps):
