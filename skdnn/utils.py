@@ -203,9 +203,20 @@ def check_gradients(estimator, X, y, epsilon=1e-7, sample_weight=None):
         gradients += [coef_grads[l], intercept_grads[l]]
 
     grad = np.concatenate([g.ravel() for g in gradients])
-    gradapprox = np.empty_like(grad)
-    i = 0
-    for theta in parameters:
+    gradapprox = np.concatenate(
+        [g.ravel() for g in _numerical_gradients(parameters, cost, epsilon)]
+    )
+    return _gradient_difference(grad, gradapprox)
+
+
+def _numerical_gradients(params, cost, epsilon):
+    """The course's ``gradapprox``: central differences
+    ``(J(theta + e) - J(theta - e)) / 2e`` of ``cost()`` for every entry of
+    every array in ``params`` (perturbed in place, then restored), one array
+    per parameter."""
+    grads = []
+    for theta in params:
+        grad = np.zeros_like(theta)
         for index in np.ndindex(theta.shape):
             saved = theta[index]
             theta[index] = saved + epsilon
@@ -213,9 +224,14 @@ def check_gradients(estimator, X, y, epsilon=1e-7, sample_weight=None):
             theta[index] = saved - epsilon
             J_minus = cost()
             theta[index] = saved
-            gradapprox[i] = (J_plus - J_minus) / (2 * epsilon)
-            i += 1
+            grad[index] = (J_plus - J_minus) / (2 * epsilon)
+        grads.append(grad)
+    return grads
 
+
+def _gradient_difference(grad, gradapprox):
+    """The course's ratio ``||grad - gradapprox|| / (||grad|| +
+    ||gradapprox||)``, 0 when both are zero."""
     denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
     if denominator == 0:
         return 0.0

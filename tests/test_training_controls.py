@@ -12,7 +12,6 @@ import warnings
 
 import numpy as np
 import pytest
-from _gradients import numerical_gradients, relative_difference
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
@@ -24,6 +23,8 @@ from skdnn._engine import compute_cost, forward_propagation, predict_logit
 from skdnn._solvers import FeatureSpaceTrainer, SampleSpaceTrainer
 from skdnn.activations import ACTIVATIONS, sigmoid
 from skdnn.initializers import initialize_parameters
+from skdnn.utils import _gradient_difference as relative_difference
+from skdnn.utils import _numerical_gradients
 
 try:
     from sklearn.callback import ProgressBar, ScoringMonitor
@@ -109,7 +110,7 @@ def flat(arrays):
 
 def numerical_gradient(coefs, intercepts, cost):
     """Central differences of ``cost()`` for every parameter, flattened."""
-    return flat(numerical_gradients(coefs + intercepts, cost))
+    return flat(_numerical_gradients(coefs + intercepts, cost, epsilon=1e-6))
 
 
 def reference_steps(solver, gradients, learning_rate, momentum, beta_1, beta_2, eps):
