@@ -54,7 +54,6 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -64,7 +63,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .memory import MIB, _maxrss_bytes
+from .memory import MIB, _maxrss_bytes, run_through_shell
 from .report import load_average, machine_info, table
 
 HIDDEN = (16,)
@@ -193,19 +192,7 @@ def run_child(path, way, block_rows, probe, env=None):
     environment."""
     command = [sys.executable, "-m", "benchmarks.dask_memory", "--child"]
     command += [str(path), way, str(block_rows), probe]
-    result = subprocess.run(
-        ["/bin/sh", "-c", '"$@"; exit $?', "sh", *command],
-        cwd=Path(__file__).parents[1],  # where ``benchmarks`` was imported from
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode:
-        raise RuntimeError(
-            f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}"
-        )
-    return json.loads(result.stdout.splitlines()[-1])
+    return run_through_shell(command, env)
 
 
 # -- the report -------------------------------------------------------------------

@@ -22,6 +22,7 @@ that skdnn works in the same space). It reports two numbers:
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -75,9 +76,16 @@ def peak_memory(workload_name, dtype, contender_key, quick):
     """
     command = [sys.executable, "-m", "benchmarks.memory"]
     command += [workload_name, dtype, contender_key] + (["--quick"] if quick else [])
+    return run_through_shell(command)
+
+
+def run_through_shell(command, env=None):
+    """Run ``command`` through a shell (see :func:`peak_memory`), with ``env``
+    added to its environment, and return the JSON of its last output line."""
     result = subprocess.run(
         ["/bin/sh", "-c", '"$@"; exit $?', "sh", *command],
         cwd=Path(__file__).parents[1],  # where ``benchmarks`` was imported from
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         check=False,
