@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import xlogy
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -34,10 +35,14 @@ from . import _dask
 from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._engine import compute_cost, predict_logit
 from ._parallel import blas_thread_limit
-from ._solvers import (
-    OPTIMIZERS,
-    FeatureSpaceTrainer,
+from ._solvers import OPTIMIZERS
+from ._trainers import (
+    BatchObjective,
+    GradientTrainer,
+    LbfgsTrainer,
+    PackedParameters,
     SampleSpaceTrainer,
+    TrainingSet,
     choose_space,
 )
 from .activations import log_sigmoid, sigmoid
@@ -96,13 +101,15 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     by gradient descent. Not for direct use: see the subclasses."""
 
     _parameter_constraints: dict = {
-        "solver": [StrOptions(set(OPTIMIZERS))],
+        "solver": [StrOptions({*OPTIMIZERS, "lbfgs"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_decay": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -193,146 +200,256 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        """Validate, start the fit's state, make its trainer, run the loop,
+        store what it learned. A failure leaves the estimator as it was."""
         with _unchanged_on_error(self):
-            continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
-            blockwise = _dask.is_dask_collection(X)
-            if blockwise:
-                X, y = self._validate_dask(X, y, reset=not continuing)
-                sample_weight = _dask.to_numpy(sample_weight)
-            else:
-                X, y = validate_data(
-                    self,
-                    X,
-                    y,
-                    dtype=FLOAT_DTYPES,
-                    y_numeric=False,
-                    reset=not continuing,
-                )
-            classes = self._check_classes(y, classes, continuing, incremental)
-            metadata = None if sample_weight is None else {}
-            sample_weight = self._sample_weight(sample_weight, X, y, incremental)
-            hidden = self._hidden_layer_sizes()
-            activations = self._hidden_activations(len(hidden))
-            keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
-            if incremental and continuing and hasattr(self, "_rng_state"):
-                # partial_fit goes on drawing where the last call stopped
-                rng = np.random.RandomState()
-                rng.set_state(self._rng_state)
-            else:
-                rng = check_random_state(self.random_state)
+            state = self._start(X, y, sample_weight, incremental, classes)
+            with ExitStack() as resources:
+                trainer = self._make_trainer(state, resources)
+                self._train(state, trainer)
+        self._store(state)
+        if state.interrupted:
+            raise KeyboardInterrupt
+        return self
 
-            layer_sizes = [X.shape[1], *hidden, 1]
-            if continuing:
-                coefs, intercepts = self._continued_parameters(layer_sizes)
-                if X.dtype != coefs[0].dtype:
-                    X = X.astype(coefs[0].dtype)
-                history = {name: getattr(self, name) for name in _HISTORY}
-            else:
-                coefs, intercepts = initialize_parameters(
-                    layer_sizes, self.init, rng, dtype=X.dtype
-                )
-                history = dict(_HISTORY)
-            history = {k: copy.copy(v) for k, v in history.items()}
-            labels, y = y, (y == classes[1]).astype(X.dtype)
+    # -- the fit's steps ------------------------------------------------------------
 
-            validation = None
-            if self.early_stopping and not incremental:
-                # An int random_state gives the same split on every fit, so a
-                # warm start validates on the rows held out before.
-                split_seed = (
-                    self.random_state
-                    if isinstance(self.random_state, Integral)
-                    else rng
-                )
-                X, X_val, y, y_val, labels, _, sample_weight, sw_val = train_test_split(
-                    X,
-                    y,
-                    labels,
-                    sample_weight,
-                    test_size=self.validation_fraction,
-                    stratify=y,
-                    random_state=split_seed,
-                )
-                validation = (X_val, y_val, sw_val)
-            if metadata is not None:
-                metadata["sample_weight"] = sample_weight
+    def _start(self, X, y, sample_weight, incremental, classes):
+        """Step 1 (initialise) and everything a fit needs before its first
+        epoch, as one :class:`_FitState`; checks every input first."""
+        continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
+        blockwise = _dask.is_dask_collection(X)  # the one place that asks
+        X, y, sample_weight = self._validate_training_data(
+            X, y, sample_weight, blockwise, reset=not continuing
+        )
+        classes = self._check_classes(y, classes, continuing, incremental)
+        metadata = None if sample_weight is None else {}
+        sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        hidden = self._hidden_layer_sizes()
+        activations = self._hidden_activations(len(hidden))
+        keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
+        rng = self._fit_rng(incremental, continuing)
+        layer_sizes = [X.shape[1], *hidden, 1]
+        if continuing:
+            coefs, intercepts = self._continued_parameters(layer_sizes)
+            history = {name: copy.copy(getattr(self, name)) for name in _HISTORY}
+        else:
+            coefs, intercepts = initialize_parameters(
+                layer_sizes, self.init, rng, dtype=X.dtype
+            )
+            history = copy.deepcopy(_HISTORY)
+        dtype = coefs[0].dtype
+        X = X.astype(dtype, copy=False)
+        labels, y = y, (y == classes[1]).astype(dtype)
+        state = _FitState(
+            blockwise=blockwise,
+            classes=classes,
+            params=PackedParameters(coefs, intercepts, dtype),
+            activations=activations,
+            keep_probs=keep_probs,
+            rng=rng,
+            history=history,
+            incremental=incremental,
+        )
+        self._split(state, X, y, labels, sample_weight, metadata)
+        state.optimizer = self._make_optimizer(state, continuing)
+        n_epochs = 1 if incremental else self.max_iter
+        state.epochs = range(history["n_iter_"], history["n_iter_"] + n_epochs)
+        return state
 
-            if incremental and continuing and hasattr(self, "_optimizer"):
-                # (a model loaded from a file has no optimiser state: start anew)
-                optimizer = copy.deepcopy(self._optimizer)
-            else:
-                optimizer = OPTIMIZERS[self.solver](
-                    coefs,
-                    intercepts,
-                    momentum=self.momentum,
-                    beta_1=self.beta_1,
-                    beta_2=self.beta_2,
-                    epsilon=self.epsilon,
-                )
-            with ExitStack() as stack:
-                if blockwise and self.batch_size is None:
-                    # the blocks limit their BLAS threads where they are
-                    # computed; leaving the with block frees their buffers
-                    trainer = stack.enter_context(
-                        _dask.BlockwiseTrainer(
-                            X,
-                            y,
-                            sample_weight,
-                            coefs,
-                            intercepts,
-                            activations,
-                            self.alpha,
-                            optimizer,
-                            keep_probs,
-                            rng,
-                        )
-                    )
-                elif self._use_sample_space(X, coefs, keep_probs, incremental):
-                    # the Gram matrix of the sample space is BLAS work too
-                    stack.enter_context(blas_thread_limit())
-                    trainer = SampleSpaceTrainer(
-                        X, coefs, intercepts, activations, self.alpha
-                    )
-                else:
-                    stack.enter_context(blas_thread_limit())
-                    # a dask array comes in one row block at a time
-                    batch_rows = self.batch_size or X.shape[0]
-                    if blockwise:
-                        batch_rows = min(batch_rows, max(X.chunks[0]))
-                    trainer = FeatureSpaceTrainer(
-                        coefs,
-                        intercepts,
-                        activations,
-                        self.alpha,
-                        optimizer,
-                        keep_probs,
-                        rng,
-                        max_rows=min(batch_rows, X.shape[0]),
-                    )
-                self._train(
-                    trainer,
-                    X,
-                    y,
-                    sample_weight,
-                    validation,
-                    classes,
-                    history,
-                    rng,
-                    incremental,
-                    (labels, metadata),
-                )
+    def _validate_training_data(self, X, y, sample_weight, blockwise, reset):
+        """``validate_data`` for ``X`` and ``y``; a dask ``X`` is left where it
+        is, its ``y`` and ``sample_weight`` are brought into memory."""
+        if blockwise:
+            X, y = self._validate_dask(X, y, reset=reset)
+            return X, y, _dask.to_numpy(sample_weight)
+        X, y = validate_data(
+            self, X, y, dtype=FLOAT_DTYPES, y_numeric=False, reset=reset
+        )
+        return X, y, sample_weight
 
-        self.classes_ = classes
-        self.coefs_ = coefs
-        self.intercepts_ = intercepts
-        for name, value in history.items():
+    def _fit_rng(self, incremental, continuing):
+        """The fit's random numbers: ``partial_fit`` goes on drawing where the
+        last call stopped; anything else starts from ``random_state``."""
+        if incremental and continuing and hasattr(self, "_rng_state"):
+            rng = np.random.RandomState()
+            rng.set_state(self._rng_state)
+            return rng
+        return check_random_state(self.random_state)
+
+    def _split(self, state, X, y, labels, sample_weight, metadata):
+        """``state.data`` (what is trained on) and, with ``early_stopping``,
+        ``state.validation``: a stratified split drawn from ``random_state``.
+        An int ``random_state`` gives the same split on every fit, so a warm
+        start validates on the rows held out before."""
+        if self.early_stopping and not state.incremental:
+            seed = self.random_state
+            if not isinstance(seed, Integral):
+                seed = state.rng
+            X, X_val, y, y_val, labels, _, sample_weight, sw_val = train_test_split(
+                X,
+                y,
+                labels,
+                sample_weight,
+                test_size=self.validation_fraction,
+                stratify=y,
+                random_state=seed,
+            )
+            state.validation = (X_val, y_val, sw_val)
+        if metadata is not None:
+            metadata["sample_weight"] = sample_weight
+        state.seen = {"X": X, "y": labels, "metadata": metadata}
+        data_class = _dask.TrainingSet if state.blockwise else TrainingSet
+        state.data = data_class(
+            X, y, sample_weight, self.batch_size, self.shuffle, state.rng
+        )
+
+    def _make_optimizer(self, state, continuing):
+        """The optimiser of ``solver`` over ``theta``, or the one of the last
+        ``partial_fit`` to go on with (a model loaded from a file has none)."""
+        if self.solver == "lbfgs":
+            return None
+        if state.incremental and continuing and hasattr(self, "_optimizer"):
+            optimizer = copy.deepcopy(self._optimizer)
+            optimizer.learning_rate_init = self.learning_rate
+            optimizer.decay = self.learning_rate_decay
+            return optimizer
+        theta = state.params.theta
+        return OPTIMIZERS[self.solver](
+            theta.size,
+            theta.dtype,
+            self.learning_rate,
+            decay=self.learning_rate_decay,
+            momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+        )
+
+    def _make_trainer(self, state, resources):
+        """The one place that decides how this fit trains: L-BFGS, the sample
+        space (plain full-batch gradient descent, when exact and cheaper), or
+        an optimiser in the feature space; full batches of a dask array sum
+        their cost and gradients over its blocks. ``resources`` frees the
+        buffers when the fit ends."""
+        data, params, activations = state.data, state.params, state.activations
+        if not state.blockwise:
+            resources.enter_context(blas_thread_limit())
+        if self._use_sample_space(state):
+            return SampleSpaceTrainer(
+                data.X, params, state.optimizer, activations, self.alpha
+            )
+        if state.blockwise and data.full_batch:
+            objective = _dask.BlockwiseObjective(
+                data, params, activations, self.alpha, state.keep_probs, state.rng
+            )
+        else:
+            objective = BatchObjective(
+                params,
+                activations,
+                self.alpha,
+                state.keep_probs,
+                state.rng,
+                data.max_rows(),
+            )
+        resources.callback(objective.close)
+        if self.solver == "lbfgs":
+            gtol = 0.0 if self.tol is None else self.tol
+            return LbfgsTrainer(params, objective, activations, self.max_fun, gtol)
+        return GradientTrainer(params, objective, state.optimizer, activations)
+
+    def _train(self, state, trainer):
+        """Course step 6: epochs of forward, cost, backward, update, until
+        ``max_iter`` epochs (one for ``partial_fit``), convergence (``tol``,
+        ``early_stopping``), a callback or Ctrl-C."""
+        lbfgs = self.solver == "lbfgs"
+        monitor = _Monitor(
+            None if lbfgs else self.tol,
+            self.n_iter_no_change,
+            state.validation is not None,
+        )
+        callbacks = _FitCallbacks(self, state, trainer, len(state.epochs))
+        divergence = _DivergenceGuard(self, state)
+        with _deferred_interrupt() as interrupted, np.errstate(all="ignore"):
+
+            def on_epoch(cost):
+                """After every epoch: record, validate, monitor; true to stop."""
+                divergence.check(cost)
+                self._record(state, cost)
+                monitored = cost
+                if state.validation is not None:
+                    monitored = self._validate(trainer, state)
+                monitor.record(monitored, trainer)
+                stop = callbacks.epoch_end()
+                state.interrupted = interrupted.is_set()
+                return stop or monitor.converged or state.interrupted
+
+            trainer.run(state.data, state.epochs, on_epoch)
+            self._end_training(state, trainer, monitor)
+            divergence.check_final(trainer.final_cost(state.data))
+        callbacks.fit_end()
+
+    def _record(self, state, cost):
+        """Append the epoch's cost to the history (and print it with
+        ``verbose``)."""
+        history = state.history
+        epoch = history["n_iter_"]
+        history["loss_curve_"].append(cost)
+        history["n_iter_"] += 1
+        history["t_"] += state.data.n_samples
+        if self.verbose and (epoch % 100 == 0 or epoch == state.epochs[-1]):
+            unit = "epoch" if self.batch_size else "iteration"
+            print(f"Cost after {unit} {epoch}: {cost:f}")
+
+    def _end_training(self, state, trainer, monitor):
+        """Say how the loop ended, keep the best parameters of early stopping,
+        and leave the final ones in ``state.params``."""
+        n_run = state.history["n_iter_"] - state.epochs[0]
+        if state.interrupted:
+            warnings.warn(
+                f"Training interrupted by Ctrl-C after iteration "
+                f"{state.history['n_iter_']}; the estimator keeps the parameters "
+                "of that iteration, and the KeyboardInterrupt goes on to the "
+                "caller.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+        elif (
+            monitor.active
+            and not monitor.converged
+            and not state.stopped_by_callback
+            and self.solver != "lbfgs"
+            and n_run == len(state.epochs) > 1
+        ):
+            monitored = "validation loss" if state.validation else "cost"
+            warnings.warn(
+                f"Gradient descent reached max_iter={self.max_iter} before the "
+                f"{monitored} went n_iter_no_change={self.n_iter_no_change} epochs "
+                f"without improving by tol={self.tol or 0}.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+        if state.validation is not None:
+            trainer.restore(monitor.best_snapshot)
+            state.history["best_validation_loss_"] = monitor.best
+        trainer.finish()
+
+    def _store(self, state):
+        """Set the fitted attributes from the fit's state: ordinary arrays,
+        not views of the fit's buffer."""
+        self.classes_ = state.classes
+        self.coefs_, self.intercepts_ = state.params.copies()
+        for name, value in state.history.items():
             setattr(self, name, value)
-        self.n_layers_ = len(layer_sizes)
+        self.n_layers_ = len(self.coefs_) + 1
         self.n_outputs_ = 1
         self.out_activation_ = "logistic"
-        self._optimizer = optimizer
-        self._rng_state = rng.get_state(legacy=False)
-        return self
+        if state.optimizer is not None:
+            self._optimizer = state.optimizer
+        elif hasattr(self, "_optimizer"):
+            del self._optimizer
+        self._rng_state = state.rng.get_state(legacy=False)
 
     def _validate_dask(self, X, y, reset):
         """``validate_data`` for a dask array ``X`` (left where it is) and its
@@ -429,168 +546,40 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
         return [W.copy() for W in self.coefs_], [b.copy() for b in self.intercepts_]
 
-    def _use_sample_space(self, X, coefs, keep_probs, incremental):
+    def _use_sample_space(self, state):
         """Whether to train in the sample space: it must be exact (plain
-        full-batch gradient descent, no dropout, one X) and, with
+        full-batch gradient descent, no dropout, one X in memory) and, with
         ``space="auto"``, cheaper."""
         exact = (
             self.solver == "gd"
             and self.batch_size is None
-            and not incremental
-            and all(keep == 1 for keep in keep_probs)
+            and not state.incremental
+            and not state.blockwise
+            and all(keep == 1 for keep in state.keep_probs)
         )
         if self.space == "sample" and not exact:
             raise ValueError(
-                "space='sample' needs solver='gd', batch_size=None, no dropout "
-                "and fit (not partial_fit); use space='auto' or 'feature'."
+                "space='sample' needs solver='gd', batch_size=None, no dropout, "
+                "X in memory and fit (not partial_fit); use space='auto' or "
+                "'feature'."
             )
         if self.space == "auto" and exact:
-            n_first = coefs[0].shape[1]
-            return choose_space(*X.shape, n_first, self.max_iter) == "sample"
+            n_first = state.params.coefs[0].shape[1]
+            n_samples, n_features = state.data.X.shape
+            return choose_space(n_samples, n_features, n_first, self.max_iter) == (
+                "sample"
+            )
         return self.space == "sample"
 
-    def _train(
-        self,
-        trainer,
-        X,
-        y,
-        sample_weight,
-        validation,
-        classes,
-        history,
-        rng,
-        incremental,
-        callback_data,
-    ):
-        """Course step 6: epochs of forward, cost, backward, update, until
-        ``max_iter`` epochs (one for ``partial_fit``), convergence
-        (``tol``, ``early_stopping``), a callback or Ctrl-C. Updates the
-        parameters through ``trainer`` and the lists in ``history``.
-        ``callback_data`` is what callbacks see: the labels as given and the
-        metadata (``sample_weight``)."""
-        n_epochs = 1 if incremental else self.max_iter
-        monitor = _Monitor(self.tol, self.n_iter_no_change, validation is not None)
-        callback_ctx = self._init_callback_context(max_subtasks=n_epochs)
-        labels, metadata = callback_data
-        seen = {"X": X, "y": labels, "metadata": metadata}
-        callback_ctx.call_on_fit_task_begin(estimator=self, **seen)
-
-        def fitted_state():
-            coefs, intercepts = trainer.parameters()
-            return {"coefs_": coefs, "intercepts_": intercepts, "classes_": classes}
-
-        # Without callbacks an epoch needs no context of its own (they cost
-        # about 0.1 ms each, a few % of a small iteration).
-        with_epochs = bool(getattr(callback_ctx, "_callbacks", True))
-        with _deferred_interrupt() as interrupted, np.errstate(all="ignore"):
-            for _ in range(n_epochs):
-                epoch = history["n_iter_"]
-                if with_epochs:
-                    epoch_ctx = callback_ctx.subcontext(task_name="epoch")
-                    epoch_ctx.call_on_fit_task_begin(estimator=self, **seen)
-                learning_rate = self.learning_rate / (
-                    1 + self.learning_rate_decay * epoch
-                )
-                cost, n_updates = self._epoch(
-                    trainer, X, y, sample_weight, learning_rate, rng
-                )
-                if not np.isfinite(cost):
-                    raise ValueError(self._diverged(f"the cost is {cost}", epoch))
-                history["loss_curve_"].append(cost)
-                history["n_iter_"] += 1
-                history["t_"] += n_updates
-                if self.verbose and (epoch % 100 == 0 or _ == n_epochs - 1):
-                    unit = "iteration" if self.batch_size is None else "epoch"
-                    print(f"Cost after {unit} {epoch}: {cost:f}")
-                monitored = cost
-                if validation is not None:
-                    monitored = self._validate(trainer, validation, history)
-                monitor.record(monitored, trainer)
-
-                stop = with_epochs and epoch_ctx.call_on_fit_task_end(
-                    estimator=self, reconstruction_attributes=fitted_state, **seen
-                )
-                if interrupted.is_set():
-                    warnings.warn(
-                        f"Training interrupted after iteration {epoch + 1}; "
-                        "keeping the parameters of that iteration.",
-                        ConvergenceWarning,
-                        stacklevel=5,
-                    )
-                    break
-                if stop or monitor.converged:
-                    break
-            else:
-                if monitor.active and n_epochs > 1:
-                    monitored = "validation loss" if validation else "cost"
-                    warnings.warn(
-                        f"Gradient descent reached max_iter={self.max_iter} "
-                        f"before the {monitored} went n_iter_no_change="
-                        f"{self.n_iter_no_change} epochs without improving by "
-                        f"tol={self.tol or 0}.",
-                        ConvergenceWarning,
-                        stacklevel=5,
-                    )
-            if validation is not None:
-                trainer.restore(monitor.best_snapshot)
-            trainer.finish()
-            # The last update is not followed by a cost: check it here.
-            parameters = trainer.coefs, trainer.intercepts, trainer.activations
-            if _dask.is_dask_collection(X):
-                final = _dask.cost(X, y, sample_weight, *parameters)
-            else:
-                logit = predict_logit(X, *parameters)
-                final = compute_cost(logit[:, np.newaxis], y, sample_weight, [], 0.0)
-        if not np.isfinite(final):
-            raise ValueError(
-                self._diverged("the last update made the cost non-finite", epoch)
-            )
-        if validation is not None:
-            history["best_validation_loss_"] = monitor.best
-        callback_ctx.call_on_fit_task_end(
-            estimator=self, reconstruction_attributes=fitted_state, **seen
-        )
-
-    def _epoch(self, trainer, X, y, sample_weight, learning_rate, rng):
-        """One pass over the data: full batch, or mini-batches (shuffled each
-        epoch when ``shuffle``). Returns the epoch's cost, the weighted mean
-        of the batch costs (each before its update), and the update count."""
-        if self.batch_size is None:
-            cost = trainer.forward_cost(X, y, sample_weight)
-            trainer.backward_update(learning_rate)
-            return cost, 1
-        # A dask array is streamed block by block, shuffled within each block.
-        parts = (
-            _dask.stream_blocks(X, y, sample_weight)
-            if _dask.is_dask_collection(X)
-            else [(X, y, sample_weight)]
-        )
-        total, n_updates = 0.0, 0
-        for X_part, y_part, sw_part in parts:
-            m = X_part.shape[0]
-            order = rng.permutation(m) if self.shuffle else np.arange(m)
-            for batch in gen_batches(m, self.batch_size):
-                rows = order[batch]
-                weights = sw_part[rows]
-                batch_weight = weights.sum()
-                if not batch_weight > 0:
-                    continue  # nothing to learn from this batch
-                total += batch_weight * trainer.forward_cost(
-                    X_part[rows], y_part[rows], weights
-                )
-                trainer.backward_update(learning_rate)
-                n_updates += 1
-        return total / sample_weight.sum(), n_updates
-
-    def _validate(self, trainer, validation, history):
+    def _validate(self, trainer, state):
         """Record the validation loss (cross-entropy, no L2 term) and accuracy
         of the current parameters; return the loss."""
-        X_val, y_val, sw_val = validation
+        X_val, y_val, sw_val = state.validation
         logit = trainer.logit(X_val)
         loss = compute_cost(logit[:, np.newaxis], y_val, sw_val, [], 0.0)
         accuracy = np.average((logit > 0) == (y_val == 1), weights=sw_val)
-        history["validation_loss_curve_"].append(loss)
-        history["validation_scores_"].append(float(accuracy))
+        state.history["validation_loss_curve_"].append(loss)
+        state.history["validation_scores_"].append(float(accuracy))
         return loss
 
     def _diverged(self, what, iteration):
@@ -616,19 +605,35 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         logit : ndarray of shape (n_samples,)
             ``log(p / (1 - p))`` with ``p`` the probability of ``classes_[1]``.
         """
-        X = self._validate_for_predict(X)
-        activation = self._hidden_activations(len(self.coefs_) - 1)
+        return self._predict(X, _identity)
+
+    def _predict(self, X, transform, *args, n_columns=None, dtype=None):
+        """The one place that maps prediction over ``X``: ``transform(logit,
+        *args)`` of every row's logit, over the blocks of a dask array
+        (lazily), else in chunks that fit in ``working_memory``. ``n_columns``
+        and ``dtype`` describe what ``transform`` returns per row."""
+        if not hasattr(self, "coefs_"):
+            check_is_fitted(self)
+        network = (
+            self.coefs_,
+            self.intercepts_,
+            self._hidden_activations(len(self.coefs_) - 1),
+        )
         if _dask.is_dask_collection(X):
-            return _dask.map_logit(X, self.coefs_, self.intercepts_, activation)
+            X = _dask.check_array(self, X, reset=False, float_dtypes=FLOAT_DTYPES)
+            dtype = dtype or np.result_type(X.dtype, self.coefs_[0])
+            return _dask.map_rows(
+                X, _output, network, transform, args, n_columns=n_columns, dtype=dtype
+            )
+        X = self._validate_for_predict(X)
         n_rows = _chunk_n_rows(X.dtype.itemsize * sum(b.size for b in self.intercepts_))
         if X.shape[0] <= n_rows:
-            return predict_logit(X, self.coefs_, self.intercepts_, activation)
-        logit = np.empty(X.shape[0], dtype=np.result_type(X, self.coefs_[0]))
-        for rows in gen_batches(X.shape[0], n_rows):
-            logit[rows] = predict_logit(
-                X[rows], self.coefs_, self.intercepts_, activation
-            )
-        return logit
+            return _output(X, network, transform, args)
+        parts = [
+            _output(X[rows], network, transform, args)
+            for rows in gen_batches(X.shape[0], n_rows)
+        ]
+        return np.concatenate(parts)
 
     def _validate_for_predict(self, X):
         """``validate_data`` for prediction, with a fast path for what most
@@ -647,8 +652,6 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             and (get_config()["assume_finite"] or np.isfinite(X.sum()))
         ):
             return X
-        if _dask.is_dask_collection(X):
-            return _dask.check_array(self, X, reset=False, float_dtypes=FLOAT_DTYPES)
         return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
 
     def predict_proba(self, X):
@@ -665,10 +668,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, 2)
             Columns follow ``classes_``.
         """
-        z = self.decision_function(X)
-        if _dask.is_dask_collection(z):
-            return _dask.map_rows(z, _proba, n_columns=2)
-        return _proba(z)
+        return self._predict(X, _proba, n_columns=2)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably from the logit.
@@ -684,10 +684,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, 2)
             Log-probabilities; columns follow ``classes_``.
         """
-        z = self.decision_function(X)
-        if _dask.is_dask_collection(z):
-            return _dask.map_rows(z, _log_proba, n_columns=2)
-        return _log_proba(z)
+        return self._predict(X, _log_proba, n_columns=2)
 
     def predict(self, X):
         """Predicted class: ``classes_[1]`` where ``A[L] > 0.5``.
@@ -703,10 +700,8 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        z = self.decision_function(X)
-        if _dask.is_dask_collection(z):
-            return _dask.map_rows(z, _labels, self.classes_, dtype=self.classes_.dtype)
-        return _labels(z, self.classes_)
+        check_is_fitted(self)
+        return self._predict(X, _labels, self.classes_, dtype=self.classes_.dtype)
 
     @property
     def parameters_(self):
@@ -728,6 +723,28 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags
+
+
+def _output(X, network, transform, args):
+    """``transform(logit, *args)`` of the rows of ``X`` (a chunk or a dask
+    block). A logit that is NaN (an overflow to ``inf - inf`` in a hidden
+    layer, from features of the order of 1e300) raises instead of becoming a
+    silent class 0."""
+    logit = predict_logit(X, *network)
+    nan = np.isnan(logit)
+    if nan.any():
+        rows = np.flatnonzero(nan)
+        raise ValueError(
+            f"X is too large for this network: the activations overflow on "
+            f"{rows.size} row{'s' if rows.size > 1 else ''} (row {rows[0]} first, "
+            f"largest |x| {np.abs(X[rows[0]]).max():.3g}). Scale the features "
+            "as they were scaled for training."
+        )
+    return transform(logit, *args)
+
+
+def _identity(z):
+    return z
 
 
 def _proba(z):
@@ -775,6 +792,122 @@ _HISTORY = {
     "n_iter_": 0,
     "t_": 0,
 }
+
+
+class _FitState:
+    """Everything one fit works with, made by ``_start``: the data, the
+    parameters, the optimiser, the random numbers and the history that
+    becomes ``loss_curve_``, ``n_iter_``, ..."""
+
+    def __init__(self, **values):
+        self.data = self.validation = self.optimizer = self.seen = None
+        self.epochs = range(0)
+        self.interrupted = self.stopped_by_callback = False
+        vars(self).update(values)
+
+
+class _FitCallbacks:
+    """scikit-learn's callbacks of one fit: a context for the fit and, when
+    there are callbacks, one per epoch (they cost about 0.1 ms each)."""
+
+    def __init__(self, estimator, state, trainer, n_epochs):
+        self.estimator, self.state, self.trainer = estimator, state, trainer
+        self.context = estimator._init_callback_context(max_subtasks=n_epochs)
+        self.context.call_on_fit_task_begin(estimator=estimator, **state.seen)
+        self.per_epoch = bool(getattr(self.context, "_callbacks", True))
+
+    def _fitted_state(self):
+        coefs, intercepts = self.trainer.parameters()
+        return {
+            "coefs_": coefs,
+            "intercepts_": intercepts,
+            "classes_": self.state.classes,
+        }
+
+    def epoch_end(self):
+        """Tell the callbacks an epoch ended; true if one asks to stop."""
+        if not self.per_epoch:
+            return False
+        epoch = self.context.subcontext(task_name="epoch")
+        epoch.call_on_fit_task_begin(estimator=self.estimator, **self.state.seen)
+        stop = bool(
+            epoch.call_on_fit_task_end(
+                estimator=self.estimator,
+                reconstruction_attributes=self._fitted_state,
+                **self.state.seen,
+            )
+        )
+        self.state.stopped_by_callback = stop
+        return stop
+
+    def fit_end(self):
+        self.context.call_on_fit_task_end(
+            estimator=self.estimator,
+            reconstruction_attributes=self._fitted_state,
+            **self.state.seen,
+        )
+
+
+class _DivergenceGuard:
+    """Stops a fit whose cost explodes, finite or not.
+
+    The rule: the cost of an epoch is not finite, or it is more than
+    :attr:`FACTOR` times both the fit's first cost and the cost of the best
+    constant predictor (``-(p log p + (1 - p) log(1 - p))`` with ``p`` the
+    weighted share of the positive class). A fit that learns anything stays
+    far below: gradient descent, momentum and Adam at sane learning rates
+    move the cost by a few times at most, even when they oscillate, while a
+    learning rate that is too large sends it up by orders of magnitude
+    within a few epochs (0.69 to 1e11 with ``learning_rate=1e6`` on the
+    unscaled breast-cancer data). The stable log-sigmoid keeps such costs
+    finite, so finiteness alone does not catch them.
+
+    The message names ``learning_rate`` when an update caused the rise; a
+    cost that is not finite before any update (huge features or weights)
+    names the data instead.
+    """
+
+    FACTOR = 100.0
+
+    def __init__(self, estimator, state):
+        self.estimator, self.state = estimator, state
+        data = state.data
+        p = np.dot(data.sample_weight, data.y) / data.weight
+        self.baseline = float(-xlogy(p, p) - xlogy(1 - p, 1 - p))
+        self.first = None
+
+    def check(self, cost):
+        """Raise ``ValueError`` if the epoch's ``cost`` has diverged."""
+        epoch = self.state.history["n_iter_"]
+        if self.first is None:
+            if not np.isfinite(cost):
+                raise ValueError(
+                    f"The cost of the initial parameters is {cost}: the features "
+                    "or weights are too large to compute with. Scale the features, "
+                    "for example with sklearn.preprocessing.StandardScaler."
+                )
+            self.first = cost
+            return
+        limit = self.FACTOR * max(self.first, self.baseline)
+        if not np.isfinite(cost) or cost > limit:
+            raise ValueError(
+                self.estimator._diverged(
+                    f"the cost rose from {self.first:.4g} to {cost:.4g} (the "
+                    f"constant predictor's is {self.baseline:.4g})",
+                    epoch,
+                )
+            )
+
+    def check_final(self, cost):
+        """The last update is not followed by an epoch: the cost of the
+        final parameters (``final_cost``) must be finite."""
+        if not np.isfinite(cost):
+            raise ValueError(
+                self.estimator._diverged(
+                    "the last update made the cost non-finite",
+                    self.state.history["n_iter_"],
+                )
+            )
 
 
 class _Monitor:

@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import _check_feature_names, _check_n_features
 
+from . import _trainers
 from ._engine import (
     backward_propagation,
     compute_cost,
@@ -41,7 +42,6 @@ from ._engine import (
     predict_logit,
 )
 from ._parallel import blas_thread_limit
-from ._solvers import ExplicitParameters
 
 #: How to get dask, named in every error about a missing dask.
 EXTRA = "pip install 'skdnn[distributed]'"
@@ -290,122 +290,103 @@ class _Blocks:
         return dask.compute(_tree_sum(dask, parts))[0]
 
 
-def stream_blocks(X, y, sample_weight):
-    """``(X[k], y[k], s[k])`` for each non-empty row block in order, ``X[k]``
-    computed into this process (and checked to be finite) one at a time."""
-    for (a, b), X_k in _row_blocks(X):
-        X_k = np.asarray(X_k.compute())
-        assert_all_finite(X_k, input_name="X")
-        yield X_k, y[a:b], sample_weight[a:b]
+class TrainingSet(_trainers.TrainingSet):
+    """The training set of a fit on a dask array ``X`` (``y`` and
+    ``sample_weight`` in memory): mini-batches stream the row blocks in
+    order, one block in this process at a time, shuffled within the block."""
+
+    def max_rows(self):
+        return min(super().max_rows(), max(self.X.chunks[0]))
+
+    def parts(self):
+        """``(X[k], y[k], s[k])`` for each non-empty row block in order, ``X[k]``
+        computed into this process (and checked to be finite) one at a time."""
+        for (a, b), X_k in _row_blocks(self.X):
+            X_k = np.asarray(X_k.compute())
+            assert_all_finite(X_k, input_name="X")
+            yield X_k, self.y[a:b], self.sample_weight[a:b]
 
 
-class BlockwiseTrainer(ExplicitParameters):
-    """Full-batch training on a dask array, any optimiser (same interface as
-    :class:`~skdnn._solvers.FeatureSpaceTrainer`).
+class BlockwiseObjective:
+    """Cost and gradients of the whole dask array, summed over its row blocks
+    where they are (the objective of a full-batch fit on a dask array, for
+    any optimiser and for L-BFGS).
 
-    :meth:`forward_cost` computes the cost *and* the gradients of the current
-    parameters in one pass over the blocks; :meth:`backward_update` applies
-    the optimiser to them. Use it in a ``with`` block: leaving it frees the
-    buffers that the blocks keep from one iteration to the next.
+    Use it in a ``with`` block, or call :meth:`close`: that frees the
+    buffers the blocks keep from one iteration to the next.
+
+    Parameters
+    ----------
+    data : TrainingSet
+    params : skdnn._trainers.PackedParameters
+    activations : list of str
+    alpha : float
+    keep_probs : list of float
+    rng : RandomState
+        Draws one dropout seed per block and iteration.
     """
 
-    def __init__(
-        self,
-        X,
-        y,
-        sample_weight,
-        coefs,
-        intercepts,
-        activations,
-        alpha,
-        optimizer,
-        keep_probs,
-        rng,
-    ):
-        self.X, self.coefs, self.intercepts = X, coefs, intercepts
+    def __init__(self, data, params, activations, alpha, keep_probs, rng):
+        self.X, self.params = data.X, params
         self.activations, self.alpha = activations, alpha
-        self.optimizer, self.keep_probs, self.rng = optimizer, keep_probs, rng
-        self._blocks = _Blocks(X, y, sample_weight)
+        self.keep_probs, self.rng = keep_probs, rng
+        self._blocks = _Blocks(data.X, data.y, data.sample_weight)
         self._checked = False
-        self._grads = None
 
-    def forward_cost(self, X, y, sample_weight):
-        assert X is self.X, "the blockwise trainer trains on one X"
-        blocks = self._blocks
+    def __call__(self, X, y, sample_weight):
+        """``J``; ``dJ/dtheta`` goes into ``params.grad``."""
+        assert X is self.X, "the blockwise objective is that of one X"
+        blocks, p = self._blocks, self.params
         dropout = [None] * len(blocks.rows)
         if any(keep < 1 for keep in self.keep_probs):
             seeds = self.rng.randint(np.iinfo(np.int32).max, size=len(blocks.rows))
             dropout = [(int(seed), self.keep_probs) for seed in seeds]
         cost, coef_grads, intercept_grads = blocks.sum(
             block_cost_and_gradients,
-            self.coefs,
-            self.intercepts,
+            p.coefs,
+            p.intercepts,
             self.activations,
             per_block=[(masks, not self._checked) for masks in dropout],
         )
         self._checked = True
+        for view, value in zip(
+            p.coef_grads + p.intercept_grads, coef_grads + intercept_grads, strict=True
+        ):
+            view[...] = value
         if self.alpha:
             scale = self.alpha / blocks.sw_sum
-            cost += scale / 2 * sum(np.vdot(W, W) for W in self.coefs)
-            for dW, W in zip(coef_grads, self.coefs, strict=True):
+            cost += scale / 2 * sum(np.vdot(W, W) for W in p.coefs)
+            for dW, W in zip(p.coef_grads, p.coefs, strict=True):
                 dW += scale * W
-        self._grads = coef_grads, intercept_grads
         return float(cost)
 
-    def backward_update(self, learning_rate):
-        coef_grads, intercept_grads = self._grads
-        self.optimizer.update(
-            self.coefs, self.intercepts, coef_grads, intercept_grads, learning_rate
+    def cost(self, X, y, sample_weight):
+        """The cross-entropy of the current parameters, summed over the
+        blocks (no L2 term)."""
+        p = self.params
+        return float(
+            self._blocks.sum(block_cost, p.coefs, p.intercepts, self.activations)
         )
-        self._grads = None
 
-    def finish(self):
-        self._grads = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
+    def close(self):
         self._blocks.release()
-
-
-def cost(X, y, sample_weight, coefs, intercepts, activations):
-    """The cross-entropy of ``(coefs, intercepts)`` on a dask array, summed
-    over its blocks where they are."""
-    return float(
-        _Blocks(X, y, sample_weight).sum(block_cost, coefs, intercepts, activations)
-    )
 
 
 # -- prediction -----------------------------------------------------------------
 
 
-def map_logit(X, coefs, intercepts, activations):
-    """The logit of each row of a dask array: a lazy dask array of shape
-    ``(n_samples,)``, computed block by block."""
-    dtype = np.result_type(X.dtype, coefs[0].dtype)
-    return X.map_blocks(
-        predict_logit,
-        coefs,
-        intercepts,
-        activations,
-        drop_axis=1,
-        dtype=dtype,
-        meta=np.empty((0,), dtype=dtype),
-    )
-
-
-def map_rows(z, function, *args, n_columns=None, dtype=None):
-    """``function(z_k, *args)`` for each block ``z_k`` of the lazy logit
-    ``z``; it returns ``(m_k,)`` or, with ``n_columns``, ``(m_k, n_columns)``."""
-    dtype = z.dtype if dtype is None else dtype
+def map_rows(X, function, *args, n_columns=None, dtype=None):
+    """``function(X_k, *args)`` for each row block ``X_k`` of the dask array
+    ``X``, lazily; it returns ``(m_k,)`` or, with ``n_columns``,
+    ``(m_k, n_columns)``."""
     if n_columns is None:
-        return z.map_blocks(function, *args, dtype=dtype)
-    return z.map_blocks(
+        return X.map_blocks(
+            function, *args, drop_axis=1, dtype=dtype, meta=np.empty((0,), dtype)
+        )
+    return X.map_blocks(
         function,
         *args,
-        new_axis=1,
-        chunks=(z.chunks[0], (n_columns,)),
+        chunks=(X.chunks[0], (n_columns,)),
         dtype=dtype,
         meta=np.empty((0, n_columns), dtype=dtype),
     )

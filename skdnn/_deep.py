@@ -27,9 +27,13 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         Activation of the hidden layers, one for all or one per hidden layer.
         ``leaky_relu`` has slope 0.01 and ``logistic`` is another name for
         ``sigmoid``.
-    solver : {"gd", "momentum", "adam"}, default="gd"
-        Update rule: the course's gradient descent, gradient descent with
-        momentum, or Adam (course 2, "Optimization algorithms").
+    solver : {"gd", "momentum", "sgd", "adam", "lbfgs"}, default="gd"
+        Update rule: the course's gradient descent, the course's momentum
+        (a running average of the gradients), scikit-learn's ``"sgd"``
+        (``v := momentum v - learning_rate dW``, Nesterov's by default, as
+        in MLPClassifier), Adam (course 2, "Optimization algorithms"), or
+        ``"lbfgs"``: scipy's L-BFGS-B on all the parameters at once, full
+        batch, with the loss curve, early stopping and callbacks.
     learning_rate : float, default=0.0075
         Step size ``alpha`` of the update ``W := W - alpha dW``.
     learning_rate_decay : float, default=0.0
@@ -45,13 +49,20 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         With mini-batches, reshuffle the samples every epoch (drawn from
         ``random_state``).
     momentum : float, default=0.9
-        ``beta`` of ``solver="momentum"``: ``v := beta v + (1 - beta) dW``.
+        ``beta`` of ``solver="momentum"``: ``v := beta v + (1 - beta) dW``;
+        for ``solver="sgd"``, MLPClassifier's ``momentum``.
+    nesterovs_momentum : bool, default=True
+        ``solver="sgd"`` only: Nesterov's momentum, as in MLPClassifier.
     beta_1 : float, default=0.9
         Adam's decay of the first-moment estimate.
     beta_2 : float, default=0.999
         Adam's decay of the second-moment estimate.
     epsilon : float, default=1e-8
         Adam's guard against division by zero.
+    max_fun : int, default=15000
+        ``solver="lbfgs"`` only: the most cost-and-gradient evaluations;
+        ``max_iter`` bounds its iterations. Reaching either warns with
+        ``ConvergenceWarning``.
     alpha : float, default=0.0
         L2 penalty: the cost gains ``alpha / (2 m) * sum ||W||^2`` (course 2's
         lambda). Not the learning rate.
@@ -71,6 +82,9 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         stops when the cost (the validation loss with ``early_stopping``) has
         not improved by at least ``tol`` for ``n_iter_no_change`` epochs in a
         row, and warns with ``ConvergenceWarning`` if ``max_iter`` comes first.
+        For ``solver="lbfgs"`` it is the gradient tolerance ``gtol`` (as in
+        MLPClassifier), and ``None`` stops only when L-BFGS cannot decrease
+        the cost any more.
     n_iter_no_change : int, default=10
         Patience of ``tol`` and ``early_stopping``.
     early_stopping : bool, default=False
@@ -125,7 +139,8 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         Number of epochs run, over all calls with ``warm_start`` or
         ``partial_fit``.
     t_ : int
-        Number of parameter updates.
+        Number of training samples seen, as in MLPClassifier: each epoch
+        adds the number of rows trained on.
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
@@ -178,9 +193,11 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         batch_size=None,
         shuffle=True,
         momentum=0.9,
+        nesterovs_momentum=True,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
+        max_fun=15000,
         alpha=0.0,
         dropout=0.0,
         init="xavier",
@@ -203,9 +220,11 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.max_fun = max_fun
         self.alpha = alpha
         self.dropout = dropout
         self.init = init

@@ -27,8 +27,12 @@ Sample weights ``s`` (all ones by default) generalise the course's ``1/m`` to
 """
 
 import numpy as np
+from scipy.linalg.blas import daxpy, saxpy
 
 from .activations import ACTIVATIONS, DERIVATIVES, log_sigmoid, sigmoid
+
+#: ``y := a x + y`` in place, by dtype.
+_AXPY = {"d": daxpy, "f": saxpy}
 
 
 def linear_forward(A_prev, W, b, out=None):
@@ -266,7 +270,6 @@ def backward_propagation(
     return_input_gradient=False,
     dropout=None,
     sw_sum=None,
-    scale=1.0,
 ):
     """Course step 4: the gradients of ``J`` (``L_model_backward``).
 
@@ -286,7 +289,8 @@ def backward_propagation(
 
     Every step above is linear in ``dZ[L]``, so the ``1/sum(s)`` of every
     gradient is applied once, to ``dZ[L]`` (a column), rather than to each
-    ``dW[l]``; ``scale`` rides along the same way.
+    ``dW[l]``. The results are the true gradients of ``J``: the step size
+    is the optimiser's business (:mod:`skdnn._solvers`).
 
     Parameters
     ----------
@@ -310,10 +314,6 @@ def backward_propagation(
         The normaliser ``sum(s)``, as in :func:`compute_cost`: with the whole
         batch's, the gradients of its blocks add up to the batch's gradient
         (``alpha=0`` then, the L2 term being added once).
-    scale : float, default=1.0
-        Multiply every gradient (and ``dA[0]``) by ``scale``: gradient
-        descent passes its learning rate and gets its step ``lr * dtheta``
-        without another pass over the weights.
 
     Returns
     -------
@@ -329,13 +329,13 @@ def backward_propagation(
         [None] * n_layers,
         [None] * n_layers,
     )
-    factor = scale / (sample_weight.sum() if sw_sum is None else sw_sum)
+    factor = 1 / (sample_weight.sum() if sw_sum is None else sw_sum)
 
     dZ = output_delta(cache[-1], y, sample_weight, out=deltas[-1])
-    dZ *= factor  # scale / sum(s), once for every gradient
+    dZ *= factor  # 1 / sum(s), once for every gradient
     for l in range(n_layers, 0, -1):
         A_prev, W = cache[l - 1], coefs[l - 1]
-        # dZ carries scale / sum(s) already: (alpha scale / sum(s)) W remains
+        # dZ carries 1 / sum(s) already: (alpha / sum(s)) W remains
         coef_grads[l - 1], intercept_grads[l - 1] = linear_backward(
             dZ,
             A_prev,
@@ -361,30 +361,27 @@ def backward_propagation(
     return coef_grads, intercept_grads
 
 
-def update_parameters(coefs, intercepts, coef_grads, intercept_grads, learning_rate):
+def update_parameters(theta, dtheta, learning_rate):
     """Course step 5: ``theta := theta - learning_rate * dtheta``, in place.
 
-    The gradients are scaled in place (they are spent once used).
+    ``theta`` is every parameter of the network in one flat vector (the
+    ``W[l]`` and ``b[l]`` are views of it, see
+    :class:`~skdnn._trainers.PackedParameters`), so the course's loop over
+    layers is one BLAS ``axpy``: one pass over the parameters, no temporary.
 
     Parameters
     ----------
-    coefs, intercepts : lists of ndarray
-        The network's ``W`` and ``b`` (see :func:`linear_forward`), updated
-        in place.
-    coef_grads, intercept_grads : lists of ndarray
-        ``dW`` and ``db`` from :func:`backward_propagation`, in the same
-        shapes; overwritten.
+    theta : ndarray of shape (n_parameters,)
+        Updated in place; C-contiguous, float32 or float64.
+    dtheta : ndarray of shape (n_parameters,)
+        The gradient, same dtype.
     learning_rate : float
         The step size, the course's ``alpha``.
     """
-    for W, b, dW, db in zip(
-        coefs, intercepts, coef_grads, intercept_grads, strict=True
-    ):
-        if learning_rate != 1:
-            dW *= learning_rate
-            db *= learning_rate
-        W -= dW
-        b -= db
+    assert theta.shape == dtheta.shape and theta.ndim == 1
+    assert theta.flags.c_contiguous and theta.dtype == dtheta.dtype
+    axpy = _AXPY[theta.dtype.char]
+    axpy(dtheta, theta, a=-learning_rate)  # theta in place (y of y := a x + y)
 
 
 def predict_logit(X, coefs, intercepts, activation):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skdnn import DeepBinaryClassifier, LogisticRegressionGD
-from skdnn._solvers import choose_space
+from skdnn._trainers import choose_space
 
 # Both solvers must give the course's numbers: "sample" is what the defaults
 # pick on this wide data, "feature" is the course's own computation.
@@ -78,17 +78,19 @@ def test_deep_accuracies(deep_fit, catvnoncat, course_figures):
 
 
 def test_deep_float32_lands_close(deep_fit, catvnoncat):
-    """float32 input trains in float32. Measured on this data, in both spaces:
-    the float32 cost follows float64 within 1.6e-7 relative for the first 200
-    iterations; near iteration 300 a ReLU unit switches at another step and
-    the paths part, to an equally good model (final cost 0.084-0.085 against
-    0.088; 206/209 train; 0.78-0.80 test)."""
+    """float32 input trains in float32. Measured on this data: the float32
+    cost follows float64 within 1.8e-7 relative until a ReLU unit switches
+    at another step and the paths part, to an equally good model (final cost
+    0.084-0.085 against 0.088; 206/209 train; 0.78-0.80 test). Where that
+    happens depends on the BLAS kernels of the machine: near iteration 300
+    on one, near iteration 70 in the sample space (whose Gram matrix sums
+    12288 float32 products) on another."""
     X_train, y_train, X_test, y_test = catvnoncat
     X32, X_test32 = X_train.astype(np.float32), X_test.astype(np.float32)
     clf32 = DeepBinaryClassifier(random_state=1, space=deep_fit.space).fit(X32, y_train)
     assert clf32.coefs_[0].dtype == np.float32
-    curve32 = np.array(clf32.loss_curve_[:200])
-    curve64 = np.array(deep_fit.loss_curve_[:200])
+    curve32 = np.array(clf32.loss_curve_[:60])
+    curve64 = np.array(deep_fit.loss_curve_[:60])
     assert np.max(np.abs(curve32 - curve64) / curve64) < 1e-6
     assert clf32.loss_curve_[-1] == pytest.approx(deep_fit.loss_curve_[-1], rel=0.1)
     assert abs((clf32.predict(X32) == y_train).sum() - 206) <= 2

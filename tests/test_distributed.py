@@ -133,7 +133,11 @@ def test_randomized_search_on_dask_matches_n_jobs_1(data, client):
 
 @pytest.mark.parametrize(
     "estimator",
-    [_pipe(hidden_layer_sizes=(8,)), LogisticRegressionGD(max_iter=100)],
+    [
+        _pipe(hidden_layer_sizes=(8,)),
+        # unscaled, this data makes gradient descent diverge (cost 0.69 -> 1e3)
+        make_pipeline(StandardScaler(), LogisticRegressionGD(max_iter=100)),
+    ],
     ids=["deep", "logistic"],
 )
 def test_cross_validate_on_dask_matches_n_jobs_1(data, client, estimator):
@@ -170,6 +174,7 @@ class ThreadProbe(DeepBinaryClassifier):
 
 def _threads_seen(data, **backend):
     X, y = data
+    X = StandardScaler().fit_transform(X)  # unscaled, lr=0.05 diverges
     probe = ThreadProbe(hidden_layer_sizes=(8,), max_iter=5, learning_rate=0.05)
     with parallel_backend(**backend):
         results = cross_validate(probe, X, y, cv=4, return_estimator=True)

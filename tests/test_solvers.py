@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from skdnn import DeepBinaryClassifier, LogisticRegressionGD
-from skdnn._solvers import choose_space
+from skdnn._trainers import choose_space
 from skdnn.activations import ACTIVATIONS
 
 

@@ -17,10 +17,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
 
-import skdnn._solvers
+import skdnn._trainers
 from skdnn import DeepBinaryClassifier, LogisticRegressionGD
 from skdnn._engine import compute_cost, forward_propagation, predict_logit
-from skdnn._solvers import FeatureSpaceTrainer, SampleSpaceTrainer
+from skdnn._trainers import GradientTrainer, SampleSpaceTrainer
 from skdnn.activations import ACTIVATIONS, sigmoid
 from skdnn.initializers import initialize_parameters
 from skdnn.utils import _gradient_difference as relative_difference
@@ -135,15 +135,14 @@ def reference_steps(solver, gradients, learning_rate, momentum, beta_1, beta_2, 
 def recorded_updates(monkeypatch):
     """The parameters after every update of a feature-space fit, in order."""
     after = []
-    backward_update = FeatureSpaceTrainer.backward_update
+    step = GradientTrainer.step
 
-    def recording(self, learning_rate):
-        backward_update(self, learning_rate)
-        after.append(
-            ([W.copy() for W in self.coefs], [b.copy() for b in self.intercepts])
-        )
+    def recording(self, X, y, sample_weight):
+        cost = step(self, X, y, sample_weight)
+        after.append(self.params.copies())
+        return cost
 
-    monkeypatch.setattr(FeatureSpaceTrainer, "backward_update", recording)
+    monkeypatch.setattr(GradientTrainer, "step", recording)
     return after
 
 
@@ -151,14 +150,14 @@ def recorded_updates(monkeypatch):
 def recorded_masks(monkeypatch):
     """The dropout masks of every update, one list per update."""
     masks = []
-    draw = skdnn._solvers.draw_dropout_masks
+    draw = skdnn._trainers.draw_dropout_masks
 
     def recording(*args, **kwargs):
         dropout = draw(*args, **kwargs)
         masks.append(dropout)
         return dropout
 
-    monkeypatch.setattr(skdnn._solvers, "draw_dropout_masks", recording)
+    monkeypatch.setattr(skdnn._trainers, "draw_dropout_masks", recording)
     return masks
 
 
@@ -176,14 +175,15 @@ def test_one_batch_of_all_samples_is_full_batch(make, data, weights, solver, wei
     one_batch.fit(X, y, sample_weight=sample_weight)
     np.testing.assert_allclose(one_batch.loss_curve_, full.loss_curve_, rtol=1e-10)
     assert_same_parameters(one_batch, full, rtol=1e-10)
-    assert one_batch.t_ == full.t_ == 30
+    assert one_batch.t_ == full.t_ == 30 * X.shape[0]
 
 
-@pytest.mark.parametrize("batch_size, updates_per_epoch", [(7, 9), (20, 3), (60, 1)])
-def test_t_counts_the_updates(data, batch_size, updates_per_epoch):
-    est = small_deep(batch_size=batch_size, max_iter=4).fit(*data)
+@pytest.mark.parametrize("batch_size", [7, 20, 60, None])
+def test_t_counts_the_samples_seen_as_in_mlpclassifier(data, batch_size):
+    X, y = data
+    est = small_deep(batch_size=batch_size, max_iter=4).fit(X, y)
     assert est.n_iter_ == len(est.loss_curve_) == 4
-    assert est.t_ == 4 * updates_per_epoch
+    assert est.t_ == 4 * X.shape[0]
 
 
 def test_shuffle_changes_the_batches(data):
@@ -297,7 +297,8 @@ def test_updates_follow_finite_difference_gradients(
         if batch_size is None
         else [slice(0, 25), slice(25, 50), slice(50, 60)]
     )
-    assert len(recorded_updates) == est.t_ == 3
+    assert len(recorded_updates) == 3
+    assert est.t_ == (3 if batch_size is None else 1) * X.shape[0]
 
     gradients = []
     for t, rows in enumerate(batches):
@@ -500,7 +501,8 @@ def test_partial_fit_k_times_is_fit_k_epochs(make, data, solver):
     partial = make(solver=solver)
     for k in range(1, 7):
         partial.partial_fit(X, y)
-        assert partial.n_iter_ == partial.t_ == len(partial.loss_curve_) == k
+        assert partial.n_iter_ == len(partial.loss_curve_) == k
+        assert partial.t_ == k * X.shape[0]
     assert_same_parameters(whole, partial)
     np.testing.assert_allclose(partial.loss_curve_, whole.loss_curve_, rtol=1e-12)
 
@@ -517,7 +519,8 @@ def test_partial_fit_over_chunks_is_mini_batch_fit(make, data, solver):
             rows = slice(start, start + chunk)
             partial.partial_fit(X[rows], y[rows], classes=[0, 1])
     assert_same_parameters(whole, partial)
-    assert whole.t_ == partial.t_ == partial.n_iter_ == 9
+    assert whole.t_ == partial.t_ == n_epochs * X.shape[0]
+    assert partial.n_iter_ == 9
     assert len(partial.loss_curve_) == 9
 
 
@@ -527,7 +530,7 @@ def test_partial_fit_keeps_counting_with_mini_batches(data):
     for k in range(1, 4):
         est.partial_fit(X, y)
         assert est.n_iter_ == len(est.loss_curve_) == k
-        assert est.t_ == 3 * k
+        assert est.t_ == k * X.shape[0]
 
 
 def test_partial_fit_after_fit_continues(data):
@@ -605,7 +608,8 @@ def test_warm_start_continues_where_fit_stopped(make, data):
     warm.fit(X, y)
     assert_same_parameters(whole, warm)
     np.testing.assert_allclose(warm.loss_curve_, whole.loss_curve_, rtol=1e-12)
-    assert warm.n_iter_ == warm.t_ == 10
+    assert warm.n_iter_ == 10
+    assert warm.t_ == 10 * X.shape[0]
     # without warm_start the second fit starts over
     cold = make(max_iter=5).fit(X, y).fit(X, y)
     for W, W5 in zip(cold.coefs_, coefs_after_five, strict=True):
@@ -823,7 +827,11 @@ CTRL_C_SCRIPT = textwrap.dedent(
     X = rng.standard_normal((100, 8))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     params = dict(hidden_layer_sizes=(8, 4), learning_rate=0.05, random_state=0)
-    est = DeepBinaryClassifier(max_iter=10**6, verbose=1, **params).fit(X, y)
+    est = DeepBinaryClassifier(max_iter=10**6, verbose=1, **params)
+    try:
+        est.fit(X, y)
+    except KeyboardInterrupt:  # goes on to the caller, once est is fitted
+        print("interrupted yes")
     print("n_iter_", est.n_iter_, len(est.loss_curve_))
     print("proba", *est.predict_proba(X[:3])[:, 1])
     same = DeepBinaryClassifier(max_iter=est.n_iter_, **params).fit(X, y)
@@ -871,6 +879,7 @@ def test_ctrl_c_in_a_real_process(tmp_path):
     proba = np.array(results["proba"], dtype=float)
     assert proba.shape == (3,) and np.isfinite(proba).all()
     assert results["same"] == ["True"]  # the parameters of a whole epoch
+    assert results["interrupted"] == ["yes"]  # and the KeyboardInterrupt went on
 
 
 # -- 12. scikit-learn's callbacks ------------------------------------------------------

@@ -1,0 +1,507 @@
+"""Course step 6, the training loop's machinery: parameters, objectives and
+trainers.
+
+* :class:`PackedParameters` holds every ``W[l]`` and ``b[l]`` of a fit in
+  **one flat buffer** ``theta`` (the arrays are views of it) and their
+  gradients in another, ``grad``. An optimiser update is a few whole-buffer
+  calls, a snapshot is one copy, and L-BFGS sees one vector.
+* An *objective* computes course steps 2-4 on a batch: it returns the cost
+  ``J`` and writes ``dJ/dtheta`` into ``grad``. :class:`BatchObjective` does
+  it in memory; :class:`skdnn._dask.BlockwiseObjective` sums it over the row
+  blocks of a dask array.
+* A *trainer* runs epochs. Every trainer has the same protocol::
+
+      step(X, y, sample_weight) -> cost     forward, cost, backward, update
+      run(data, epochs, on_epoch)           epochs until on_epoch says stop
+      logit(X)                              Z[L] of the current parameters
+      snapshot() / restore(snapshot)        for early stopping
+      parameters()                          copies of (coefs, intercepts)
+      finish()                              final parameters in place, free
+
+  :class:`GradientTrainer` (any optimiser of :data:`~skdnn._solvers.OPTIMIZERS`,
+  any objective, any batch size), :class:`SampleSpaceTrainer` (plain
+  full-batch gradient descent with ``W[1]`` kept in the row space of ``X``)
+  and :class:`LbfgsTrainer` (scipy's L-BFGS-B on ``theta``).
+
+The sample space
+----------------
+Every gradient-descent update adds ``-(learning_rate/sum(s)) X.T @ dZ[1]``
+to ``W[1]`` and the L2 term scales it, so after any number of iterations::
+
+    W[1] = c * W1_0 + X.T @ C        (c a scalar, C of shape (m, n_1))
+
+With ``G = X @ X.T`` and ``P = X @ W1_0`` computed once,
+``Z[1] = X @ W[1] + b = c P + G C + b`` costs ``O(m^2 n_1)`` instead of
+``O(m n_0 n_1)``: much cheaper when there are more features than samples
+(the cat images: 209 samples, 12288 features). ``W[1]`` itself is formed
+once, at the end. Both give the same iterates up to rounding.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
+
+from ._engine import (
+    backward_propagation,
+    compute_cost,
+    draw_dropout_masks,
+    forward_propagation,
+    output_delta,
+    predict_logit,
+    update_parameters,
+)
+from .activations import ACTIVATIONS, DERIVATIVES
+
+# -- the parameters ------------------------------------------------------------
+
+
+class PackedParameters:
+    """Every ``W[l]`` and ``b[l]`` in one flat vector, layer by layer.
+
+    ``theta = [W[1].ravel(), b[1], W[2].ravel(), b[2], ...]``; ``coefs[l-1]``
+    and ``intercepts[l-1]`` are views of it of shapes ``(n_{l-1}, n_l)`` and
+    ``(n_l,)``, and ``coef_grads``, ``intercept_grads`` the same views of
+    ``grad``. Layers ``2 .. L`` are the contiguous tail ``theta[tail:]``.
+
+    Parameters
+    ----------
+    coefs, intercepts : lists of ndarray
+        Initial values, copied in.
+    dtype : numpy dtype
+    """
+
+    def __init__(self, coefs, intercepts, dtype):
+        sizes = [W.size + b.size for W, b in zip(coefs, intercepts, strict=True)]
+        self.theta = np.empty(sum(sizes), dtype=dtype)
+        self.grad = np.zeros_like(self.theta)
+        self.coefs, self.intercepts = self._views(self.theta, coefs)
+        self.coef_grads, self.intercept_grads = self._views(self.grad, coefs)
+        for view, value in zip(
+            self.coefs + self.intercepts, coefs + intercepts, strict=True
+        ):
+            view[...] = value
+        self.tail = sizes[0]
+
+    @staticmethod
+    def _views(flat, coefs):
+        """``(coefs, intercepts)`` as views of ``flat``, shaped like ``coefs``."""
+        views, offset = ([], []), 0
+        for W in coefs:
+            n_in, n_out = W.shape
+            views[0].append(flat[offset : offset + n_in * n_out].reshape(n_in, n_out))
+            offset += n_in * n_out
+            views[1].append(flat[offset : offset + n_out])
+            offset += n_out
+        assert offset == flat.size
+        return views
+
+    def copies(self):
+        """Ordinary arrays (not views) of the current ``coefs``, ``intercepts``."""
+        return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
+
+
+# -- objectives: course steps 2-4 -------------------------------------------------
+
+
+class BatchObjective:
+    """Cost and gradients of one in-memory batch (steps 2, 3 and 4).
+
+    Parameters
+    ----------
+    params : PackedParameters
+    activations : list of str
+        One hidden activation per hidden layer.
+    alpha : float
+        L2 penalty.
+    keep_probs : list of float
+        Dropout keep probability per hidden layer (1 = no dropout).
+    rng : RandomState
+        Draws the dropout masks.
+    max_rows : int
+        Largest batch; the activation buffers are allocated for it once.
+    """
+
+    def __init__(self, params, activations, alpha, keep_probs, rng, max_rows):
+        self.params, self.activations, self.alpha = params, activations, alpha
+        self.keep_probs, self.rng = keep_probs, rng
+        dtype = params.theta.dtype
+        widths = [W.shape[1] for W in params.coefs]
+        self._Z = [np.empty((max_rows, n), dtype=dtype) for n in widths]
+        self._deltas = [np.empty((max_rows, n), dtype=dtype) for n in widths]
+        self._dropout = any(p < 1 for p in keep_probs)
+
+    def __call__(self, X, y, sample_weight):
+        """``J`` of the batch; ``dJ/dtheta`` goes into ``params.grad``."""
+        m, p = X.shape[0], self.params
+        dropout = None
+        if self._dropout:
+            hidden = [W.shape[1] for W in p.coefs[:-1]]
+            dropout = draw_dropout_masks(self.rng, m, hidden, self.keep_probs, X.dtype)
+        cache = forward_propagation(
+            X,
+            p.coefs,
+            p.intercepts,
+            self.activations,
+            out=[Z[:m] for Z in self._Z],
+            dropout=dropout,
+        )
+        cost = compute_cost(cache[-1], y, sample_weight, p.coefs, self.alpha)
+        backward_propagation(
+            cache,
+            y,
+            sample_weight,
+            p.coefs,
+            self.activations,
+            self.alpha,
+            out=(p.coef_grads, p.intercept_grads, [d[:m] for d in self._deltas]),
+            dropout=dropout,
+        )
+        return cost
+
+    def cost(self, X, y, sample_weight):
+        """The cross-entropy of the current parameters (no L2 term, no
+        dropout): the check of the last update, which no epoch follows."""
+        p = self.params
+        logit = predict_logit(X, p.coefs, p.intercepts, self.activations)
+        return compute_cost(logit[:, np.newaxis], y, sample_weight, [], 0.0)
+
+    def close(self):
+        """Free the buffers."""
+        self._Z = self._deltas = None
+
+
+# -- trainers ----------------------------------------------------------------------
+
+
+def run_epochs(trainer, data, epochs, on_epoch):
+    """The loop of the gradient trainers: for each epoch, set the learning
+    rate, pass over ``data`` (:meth:`TrainingSet.batches`) with
+    ``trainer.step`` and hand the epoch's cost to ``on_epoch``, which returns
+    true to stop.
+
+    The cost of an epoch of mini-batches is the weighted mean of the batch
+    costs, each before its update; a batch with no weight is skipped.
+    """
+    for epoch in epochs:
+        trainer.optimizer.start_epoch(epoch)
+        if data.full_batch:
+            cost = trainer.step(data.X, data.y, data.sample_weight)
+        else:
+            total = 0.0
+            for X, y, sample_weight in data.batches():
+                weight = sample_weight.sum()
+                if weight > 0:
+                    total += weight * trainer.step(X, y, sample_weight)
+            cost = total / data.weight
+        if on_epoch(cost):
+            return
+
+
+class GradientTrainer:
+    """Feature space: any optimiser, any objective, any batch.
+
+    Parameters
+    ----------
+    params : PackedParameters
+    objective : BatchObjective or skdnn._dask.BlockwiseObjective
+    optimizer : object
+        One of :data:`~skdnn._solvers.OPTIMIZERS`, over ``params.theta``.
+    activations : list of str
+    """
+
+    def __init__(self, params, objective, optimizer, activations):
+        self.params, self.objective = params, objective
+        self.optimizer, self.activations = optimizer, activations
+
+    def step(self, X, y, sample_weight):
+        """Steps 2-5 on one batch; returns the cost before the update."""
+        cost = self.objective(X, y, sample_weight)
+        self.optimizer.update(self.params.theta, self.params.grad)
+        return cost
+
+    run = run_epochs
+
+    def logit(self, X):
+        """``Z[L]`` of the current parameters, without dropout."""
+        p = self.params
+        return predict_logit(X, p.coefs, p.intercepts, self.activations)
+
+    def snapshot(self):
+        """A copy of the current parameters, for :meth:`restore`."""
+        return self.params.theta.copy()
+
+    def restore(self, snapshot):
+        self.params.theta[...] = snapshot
+
+    def parameters(self):
+        """Copies of the current ``coefs_`` and ``intercepts_``."""
+        return self.params.copies()
+
+    def final_cost(self, data):
+        """The cross-entropy of the final parameters on the training set
+        (after :meth:`finish`)."""
+        return self.objective.cost(data.X, data.y, data.sample_weight)
+
+    def finish(self):
+        """Leave the final parameters in ``params``."""
+
+
+class LbfgsTrainer(GradientTrainer):
+    """scipy's L-BFGS-B on the flat ``theta``, full batch.
+
+    scipy's vector is float64 (as in MLPClassifier); the cost and the
+    gradient are computed by the objective in the parameters' own dtype.
+    An "epoch" is one L-BFGS iteration: ``on_epoch`` gets the cost at the
+    new iterate, and can stop the minimisation (early stopping, callbacks,
+    Ctrl-C).
+
+    Parameters
+    ----------
+    params, objective, activations
+        As for :class:`GradientTrainer`.
+    max_fun : int
+        Most cost-and-gradient evaluations.
+    gtol : float
+        Stop when the largest gradient component is below it.
+    """
+
+    def __init__(self, params, objective, activations, max_fun, gtol):
+        super().__init__(params, objective, None, activations)
+        self.max_fun, self.gtol = max_fun, gtol
+
+    def step(self, X, y, sample_weight):
+        raise TypeError("L-BFGS takes whole iterations: use run()")
+
+    def _cost_and_gradient(self, x, data):
+        self.params.theta[...] = x
+        cost = self.objective(data.X, data.y, data.sample_weight)
+        return cost, self.params.grad.astype(np.float64)
+
+    def run(self, data, epochs, on_epoch):
+        """Minimise for at most ``len(epochs)`` iterations; warn with
+        ``ConvergenceWarning`` when scipy stops on ``max_iter`` or ``max_fun``."""
+
+        def callback(intermediate_result):
+            self.params.theta[...] = intermediate_result.x
+            if on_epoch(float(intermediate_result.fun)):
+                raise StopIteration
+
+        result = scipy.optimize.minimize(
+            self._cost_and_gradient,
+            self.params.theta.astype(np.float64),
+            args=(data,),
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={"maxiter": len(epochs), "maxfun": self.max_fun, "gtol": self.gtol},
+        )
+        self.params.theta[...] = result.x
+        if result.status == 1:  # stopped on maxiter or maxfun
+            limit = "max_fun" if result.nfev >= self.max_fun else "max_iter"
+            warnings.warn(
+                f"lbfgs stopped on {limit}={getattr(self, limit, len(epochs))} "
+                f"before converging ({result.message}); raise {limit} or "
+                "scale the features.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+
+
+class SampleSpaceTrainer(GradientTrainer):
+    """Full-batch plain gradient descent with ``W[1] = c W1_0 + X.T @ C``.
+
+    ``params.coefs[0]`` holds ``W1_0`` until :meth:`finish` turns it into the
+    trained ``W[1]``; layers ``2 .. L`` and ``b[1]`` are updated explicitly
+    with the optimiser's learning rate. Every step must pass the ``X`` given
+    here.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_0)
+    params : PackedParameters
+    optimizer : GradientDescentOptimizer
+    activations : list of str
+    alpha : float
+    """
+
+    def __init__(self, X, params, optimizer, activations, alpha):
+        objective = BatchObjective(params, activations, alpha, [1.0], None, 0)
+        super().__init__(params, objective, optimizer, activations)
+        self.X, self.alpha = X, alpha
+        W1_0 = params.coefs[0]
+        self._G = X @ X.T  # (m, m)
+        self._P = X @ W1_0  # (m, n_1)
+        self._C = np.zeros_like(self._P)
+        self._c = 1.0
+        self._W1_0_squared_norm = np.vdot(W1_0, W1_0)
+        m, widths = X.shape[0], [W.shape[1] for W in params.coefs]
+        self._Z = [np.empty((m, n), dtype=X.dtype) for n in widths]
+        self._deltas = [np.empty((m, n), dtype=X.dtype) for n in widths]
+        self._rows = None  # (X, X @ W1_0, X @ X_train.T) for logit
+
+    def _forward(self, GC, P, out=None):
+        """``[A[1], ..., Z[L]]`` of rows whose ``G C`` is ``GC`` (completed
+        in place) and ``X @ W1_0`` is ``P``: ``Z[1] = c P + G C + b[1]``,
+        then the other layers as usual."""
+        p, Z1 = self.params, GC
+        if self._c != 1.0:
+            Z1 += self._c * P
+        else:
+            Z1 += P
+        Z1 += p.intercepts[0]  # Z[1] = c P + G C + b[1]
+        if len(p.coefs) == 1:
+            return [Z1]
+        ACTIVATIONS[self.activations[0]](Z1)  # A[1] = g(Z[1])
+        return forward_propagation(
+            Z1, p.coefs[1:], p.intercepts[1:], self.activations[1:], out=out
+        )
+
+    def _first_layer_squared_norm(self, GC):
+        """``||W[1]||^2 = c^2 ||W1_0||^2 + 2c <P, C> + <C, G C>``."""
+        c, C = self._c, self._C
+        return (
+            c * c * self._W1_0_squared_norm
+            + 2 * c * np.vdot(self._P, C)
+            + np.vdot(C, GC)
+        )
+
+    def step(self, X, y, sample_weight):
+        assert X is self.X, "the sample-space trainer trains on one X"
+        p = self.params
+        Z1 = np.matmul(self._G, self._C, out=self._Z[0])  # G C
+        first_norm = self._first_layer_squared_norm(Z1) if self.alpha else 0.0
+        cache = [X, *self._forward(Z1, self._P, out=self._Z[1:])]
+        cost = compute_cost(
+            cache[-1], y, sample_weight, p.coefs[1:], self.alpha, first_norm
+        )
+        dZ1 = self._first_delta(cache, y, sample_weight)
+        self._update_first_layer(dZ1, sample_weight.sum())
+        return cost
+
+    def _first_delta(self, cache, y, sample_weight):
+        """``dZ[1]`` (the true gradient of ``J`` with respect to ``Z[1]``),
+        after updating layers ``2 .. L`` with their gradients."""
+        p, lr = self.params, self.optimizer.learning_rate
+        if len(p.coefs) == 1:
+            dZ1 = output_delta(cache[-1], y, sample_weight, out=self._deltas[0])
+            dZ1 *= 1 / sample_weight.sum()
+            return dZ1
+        _, _, dZ1 = backward_propagation(
+            cache[1:],
+            y,
+            sample_weight,
+            p.coefs[1:],
+            self.activations[1:],
+            self.alpha,
+            out=(p.coef_grads[1:], p.intercept_grads[1:], self._deltas[1:]),
+            return_input_gradient=True,
+        )
+        DERIVATIVES[self.activations[0]](cache[1], dZ1)  # dZ[1] = dA[1] g'(Z[1])
+        update_parameters(p.theta[p.tail :], p.grad[p.tail :], lr)
+        return dZ1
+
+    def _update_first_layer(self, dZ1, sw_sum):
+        """``W[1] := (1 - lr alpha / sum(s)) W[1] - lr X.T dZ[1]`` through
+        ``c`` and ``C``, and ``b[1] := b[1] - lr sum(dZ[1])``."""
+        lr = self.optimizer.learning_rate
+        decay = 1 - lr * self.alpha / sw_sum
+        if decay != 1:
+            self._c *= decay
+            self._C *= decay
+        update_parameters(self._C.reshape(-1), dZ1.reshape(-1), lr)
+        b1 = self.params.intercepts[0]
+        b1 -= lr * dZ1.sum(axis=0)
+
+    def _first_coef(self):
+        """``W[1]``, formed: ``c W1_0 + X.T @ C``."""
+        if self._C is None:
+            return self.params.coefs[0].copy()
+        return self._c * self.params.coefs[0] + self.X.T @ self._C
+
+    def logit(self, X):
+        """``Z[L]`` of other rows (the validation set of early stopping),
+        through their ``X @ W1_0`` and ``X @ X_train.T``, computed once, so
+        that ``W[1]`` is never formed."""
+        if self._rows is None or self._rows[0] is not X:
+            self._rows = (X, X @ self.params.coefs[0], X @ self.X.T)
+        _, P, G = self._rows
+        return self._forward(G @ self._C, P)[-1].ravel()
+
+    def snapshot(self):
+        return self._c, self._C.copy(), self.params.theta.copy()
+
+    def restore(self, snapshot):
+        self._c, C, theta = snapshot
+        self._C[...] = C
+        self.params.theta[...] = theta
+
+    def parameters(self):
+        coefs, intercepts = self.params.copies()
+        coefs[0] = self._first_coef()
+        return coefs, intercepts
+
+    def finish(self):
+        self.params.coefs[0][...] = self._first_coef()
+        self._G = self._P = self._C = self._Z = self._deltas = self._rows = None
+
+
+def choose_space(n_samples, n_features, n_first, max_iter):
+    """What ``space="auto"`` picks: ``"sample"`` when the sample space costs
+    fewer multiply-adds over the whole fit (and ``G`` is smaller than ``X``),
+    else ``"feature"``.
+
+    Feature space: ``2 m n_0 n_1`` per iteration (forward and backward
+    products with ``X``). Sample space: ``m^2 n_0 + 2 m n_0 n_1`` once (``G``,
+    ``P``, the final ``W[1]``) and ``m^2 n_1`` per iteration.
+    """
+    m, n0, n1 = n_samples, n_features, n_first
+    feature = 2 * m * n0 * n1 * max_iter
+    sample = m * m * n0 + 2 * m * n0 * n1 + m * m * n1 * max_iter
+    return "sample" if n0 > m and sample < feature else "feature"
+
+
+# -- the training data ---------------------------------------------------------------
+
+
+class TrainingSet:
+    """``X``, ``y`` and ``sample_weight`` of a fit, and how an epoch cuts
+    them into batches.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_0)
+    y, sample_weight : ndarray of shape (m,)
+    batch_size : int or None
+        ``None``: one full batch per epoch.
+    shuffle : bool
+        Reshuffle the rows every epoch (mini-batches only).
+    rng : RandomState
+    """
+
+    def __init__(self, X, y, sample_weight, batch_size, shuffle, rng):
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.batch_size, self.shuffle, self.rng = batch_size, shuffle, rng
+        self.full_batch = batch_size is None
+        self.n_samples = X.shape[0]
+        self.weight = sample_weight.sum()
+
+    def max_rows(self):
+        """The most rows a batch can have."""
+        return min(self.batch_size or self.n_samples, self.n_samples)
+
+    def parts(self):
+        """``(X, y, sample_weight)`` of each part an epoch shuffles on its
+        own: the whole set in memory (a dask array gives its row blocks)."""
+        yield self.X, self.y, self.sample_weight
+
+    def batches(self):
+        """The mini-batches of one epoch, shuffled within each part."""
+        for X, y, sample_weight in self.parts():
+            m = X.shape[0]
+            order = self.rng.permutation(m) if self.shuffle else np.arange(m)
+            for batch in gen_batches(m, self.batch_size):
+                rows = order[batch]
+                yield X[rows], y[rows], sample_weight[rows]
