@@ -1,6 +1,6 @@
 """skdnn: the deep-learning course's NumPy networks as scikit-learn estimators."""
 
-from ._deep import DeepBinaryClassifier
+from ._deep import DeepBinaryClassifier, DeepClassifier, DeepRegressor
 from ._logistic import LogisticRegressionGD
 from .persistence import load_model, save_model
 
@@ -8,6 +8,8 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "DeepBinaryClassifier",
+    "DeepClassifier",
+    "DeepRegressor",
     "LogisticRegressionGD",
     "load_model",
     "save_model",

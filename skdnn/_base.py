@@ -12,17 +12,15 @@ import threading
 import warnings
 from contextlib import ExitStack, contextmanager
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
-from scipy.special import xlogy
 from sklearn import get_config
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -45,8 +43,20 @@ from ._trainers import (
     TrainingSet,
     choose_space,
 )
-from .activations import log_sigmoid, sigmoid
+from .heads import HEADS
 from .initializers import initialize_parameters
+
+
+class Target(NamedTuple):
+    """What a fit learns to predict: its head, the width of the output
+    layer, how ``y`` becomes the float ``Y`` of the engine and the fitted
+    attributes that describe it."""
+
+    head: str
+    n_outputs: int
+    encode: object  # encode(y, dtype) -> ndarray (m,) or (m, k)
+    attributes: dict
+
 
 #: The float dtypes that are trained as they are; anything else becomes float64.
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -96,16 +106,22 @@ def _deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
-    """Binary classifier ``[LINEAR -> g] x (L-1) -> LINEAR -> SIGMOID`` trained
-    by gradient descent. Not for direct use: see the subclasses."""
+class BaseNetwork(CallbackSupportMixin, BaseEstimator):
+    """The network ``[LINEAR -> g] x (L-1) -> LINEAR -> head``, its fit loop and
+    prediction. Not for direct use: the classifiers and the regressor say
+    which target they learn (``_check_target``) and how early stopping
+    scores it (``_validation_score``)."""
 
     _parameter_constraints: dict = {
         "solver": [StrOptions({*OPTIMIZERS, "lbfgs"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_decay": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
         "shuffle": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterovs_momentum": ["boolean"],
@@ -115,9 +131,11 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "init": [StrOptions({"xavier", "he", "random", "zeros"})],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
@@ -140,6 +158,23 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """One dropout rate (fraction of units switched off) per hidden layer."""
         return [0.0] * n_hidden
 
+    def _check_target(self, y, classes, continuing, incremental):
+        """The target of this fit (head, outputs, encoding, attributes)."""
+        raise NotImplementedError
+
+    def _class_weights(self, y, incremental):
+        """Per-sample weights that multiply ``sample_weight``, or None."""
+        return None
+
+    def _stratify(self, y):
+        """What early stopping's split keeps the shares of, or None."""
+        return None
+
+    def _validation_score(self, logit, Y, sample_weight, head):
+        """The score recorded in ``validation_scores_`` (``head``: the
+        output layer of the fit)."""
+        raise NotImplementedError
+
     # -- fit -------------------------------------------------------------------
 
     @with_callbacks
@@ -157,11 +192,12 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             in float64. A ``dask.array`` is not loaded: each iteration sums
             the cost and gradients of its row blocks where they are (see
             "Beyond one machine" in the documentation).
-        y : array-like of shape (n_samples,)
-            Target with exactly two classes.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target: class labels (a 0/1 indicator matrix for multilabel
+            targets) for the classifiers, values for the regressor.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` gives every sample weight 1, which
-            is the course's cost. Multiplied by ``class_weight``.
+            is the course's cost. Multiplied by ``class_weight`` if any.
 
         Returns
         -------
@@ -169,35 +205,6 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         return self._fit(X, y, sample_weight, incremental=False)
-
-    @with_callbacks
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch over ``(X, y)``, continuing from the current parameters.
-
-        The first call initialises the network; later calls keep counting
-        ``n_iter_`` and ``loss_curve_`` and keep the optimiser's state
-        (momentum, Adam's moments). ``early_stopping`` does not apply.
-
-        Parameters
-        ----------
-        X : array-like or dask array of shape (n_samples, n_features)
-            Training data of this call; a ``dask.array`` is streamed block by
-            block.
-        y : array-like of shape (n_samples,)
-            Target of this call, with labels among ``classes``.
-        classes : array-like of shape (2,), default=None
-            Both class labels. Needed on the first call unless ``y`` already
-            has both; ignored afterwards except for a consistency check.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights, as in :meth:`fit`.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         """Validate, start the fit's state, make its trainer, run the loop,
@@ -217,22 +224,30 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _start(self, X, y, sample_weight, incremental, classes):
         """Step 1 (initialise) and everything a fit needs before its first
         epoch, as one :class:`_FitState`; checks every input first."""
+        if incremental and self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True (as in "
+                "MLPClassifier): hold out a validation set yourself, or use fit."
+            )
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         blockwise = _dask.is_dask_collection(X)  # the one place that asks
         X, y, sample_weight = self._validate_training_data(
             X, y, sample_weight, blockwise, reset=not continuing
         )
-        classes = self._check_classes(y, classes, continuing, incremental)
+        target = self._check_target(y, classes, continuing, incremental)
         metadata = None if sample_weight is None else {}
         sample_weight = self._sample_weight(sample_weight, X, y, incremental)
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
         keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
         rng = self._fit_rng(incremental, continuing)
-        layer_sizes = [X.shape[1], *hidden, 1]
+        layer_sizes = [X.shape[1], *hidden, target.n_outputs]
         if continuing:
             coefs, intercepts = self._continued_parameters(layer_sizes)
-            history = {name: copy.copy(getattr(self, name)) for name in _HISTORY}
+            history = {
+                name: copy.copy(getattr(self, name, None) or empty)
+                for name, empty in _HISTORY.items()
+            }
         else:
             coefs, intercepts = initialize_parameters(
                 layer_sizes, self.init, rng, dtype=X.dtype
@@ -240,10 +255,10 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             history = copy.deepcopy(_HISTORY)
         dtype = coefs[0].dtype
         X = X.astype(dtype, copy=False)
-        labels, y = y, (y == classes[1]).astype(dtype)
+        labels, y = y, target.encode(y, dtype)
         state = _FitState(
             blockwise=blockwise,
-            classes=classes,
+            target=target,
             params=PackedParameters(coefs, intercepts, dtype),
             activations=activations,
             keep_probs=keep_probs,
@@ -264,8 +279,16 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             X, y = self._validate_dask(X, y, reset=reset)
             return X, y, _dask.to_numpy(sample_weight)
         X, y = validate_data(
-            self, X, y, dtype=FLOAT_DTYPES, y_numeric=False, reset=reset
+            self,
+            X,
+            y,
+            dtype=FLOAT_DTYPES,
+            y_numeric=not is_classifier(self),
+            multi_output=True,
+            reset=reset,
         )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # a column vector, as in MLPClassifier
         return X, y, sample_weight
 
     def _fit_rng(self, incremental, continuing):
@@ -292,16 +315,19 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 labels,
                 sample_weight,
                 test_size=self.validation_fraction,
-                stratify=y,
+                stratify=self._stratify(labels),
                 random_state=seed,
             )
             state.validation = (X_val, y_val, sw_val)
         if metadata is not None:
             metadata["sample_weight"] = sample_weight
         state.seen = {"X": X, "y": labels, "metadata": metadata}
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = min(200, X.shape[0])  # MLPClassifier's
         data_class = _dask.TrainingSet if state.blockwise else TrainingSet
         state.data = data_class(
-            X, y, sample_weight, self.batch_size, self.shuffle, state.rng
+            X, y, sample_weight, batch_size, self.shuffle, state.rng
         )
 
     def _make_optimizer(self, state, continuing):
@@ -334,15 +360,16 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         their cost and gradients over its blocks. ``resources`` frees the
         buffers when the fit ends."""
         data, params, activations = state.data, state.params, state.activations
+        head = state.target.head
         if not state.blockwise:
             resources.enter_context(blas_thread_limit())
         if self._use_sample_space(state):
             return SampleSpaceTrainer(
-                data.X, params, state.optimizer, activations, self.alpha
+                data.X, params, state.optimizer, activations, self.alpha, head
             )
         if state.blockwise and data.full_batch:
             objective = _dask.BlockwiseObjective(
-                data, params, activations, self.alpha, state.keep_probs, state.rng
+                data, params, activations, self.alpha, state.keep_probs, state.rng, head
             )
         else:
             objective = BatchObjective(
@@ -352,6 +379,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 state.keep_probs,
                 state.rng,
                 data.max_rows(),
+                head,
             )
         resources.callback(objective.close)
         if self.solver == "lbfgs":
@@ -399,7 +427,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         history["n_iter_"] += 1
         history["t_"] += state.data.n_samples
         if self.verbose and (epoch % 100 == 0 or epoch == state.epochs[-1]):
-            unit = "epoch" if self.batch_size else "iteration"
+            unit = "iteration" if state.data.full_batch else "epoch"
             print(f"Cost after {unit} {epoch}: {cost:f}")
 
     def _end_training(self, state, trainer, monitor):
@@ -438,18 +466,33 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _store(self, state):
         """Set the fitted attributes from the fit's state: ordinary arrays,
         not views of the fit's buffer."""
-        self.classes_ = state.classes
+        for name, value in state.target.attributes.items():
+            setattr(self, name, value)
         self.coefs_, self.intercepts_ = state.params.copies()
         for name, value in state.history.items():
             setattr(self, name, value)
         self.n_layers_ = len(self.coefs_) + 1
-        self.n_outputs_ = 1
-        self.out_activation_ = "logistic"
+        self.n_outputs_ = state.target.n_outputs
+        self.out_activation_ = state.target.head
+        self._summarize_history()
         if state.optimizer is not None:
             self._optimizer = state.optimizer
         elif hasattr(self, "_optimizer"):
             del self._optimizer
         self._rng_state = state.rng.get_state(legacy=False)
+
+    def _summarize_history(self):
+        """MLPClassifier's summaries of the history: ``loss_``, ``best_loss_``
+        (None with early stopping), ``best_validation_score_`` and
+        ``validation_scores_`` (None without)."""
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        stopped_early = bool(getattr(self, "validation_loss_curve_", None))
+        self.best_loss_ = None if stopped_early else min(self.loss_curve_)
+        if stopped_early:
+            self.best_validation_score_ = max(self.validation_scores_)
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
 
     def _validate_dask(self, X, y, reset):
         """``validate_data`` for a dask array ``X`` (left where it is) and its
@@ -465,68 +508,20 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "space='auto' or 'feature'."
             )
         X = _dask.check_array(self, X, reset=reset, float_dtypes=FLOAT_DTYPES)
-        y = column_or_1d(_dask.to_numpy(y), warn=True)
+        y = np.asarray(_dask.to_numpy(y))
+        if y.ndim != 2 or y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         return X, y
-
-    def _check_classes(self, y, classes, continuing, incremental):
-        """``classes_`` for this fit; the target must fit in it."""
-        check_classification_targets(y)
-        if continuing:
-            if classes is not None and not np.array_equal(
-                np.unique(classes), self.classes_
-            ):
-                raise ValueError(
-                    f"classes={np.asarray(classes).tolist()} differs from the "
-                    f"classes of the previous fit, {self.classes_.tolist()}."
-                )
-            labels = np.unique(y)
-            if incremental:
-                unseen = np.setdiff1d(labels, self.classes_)
-                if unseen.size:
-                    raise ValueError(
-                        f"y has labels {unseen.tolist()} that are not in classes_ "
-                        f"{self.classes_.tolist()}."
-                    )
-            elif not np.array_equal(labels, self.classes_):
-                raise ValueError(
-                    "warm_start needs y to have the classes of the previous fit, "
-                    f"{self.classes_.tolist()}; got {labels.tolist()}."
-                )
-            return self.classes_
-        if classes is None:
-            try:
-                return _binary_classes(y)
-            except ValueError as exc:
-                if incremental:
-                    raise ValueError(
-                        f"{exc} On the first call of partial_fit, pass both class "
-                        "labels as classes=."
-                    ) from None
-                raise
-        classes = _binary_classes(np.asarray(classes))
-        unseen = np.setdiff1d(np.unique(y), classes)
-        if unseen.size:
-            raise ValueError(
-                f"y has labels {unseen.tolist()} that are not in "
-                f"classes={classes.tolist()}."
-            )
-        return classes
 
     def _sample_weight(self, sample_weight, X, y, incremental):
         """``sample_weight`` times the weight of each sample's class."""
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        if self.class_weight is not None:
-            if incremental and self.class_weight == "balanced":
-                raise ValueError(
-                    "class_weight='balanced' needs the whole target and cannot "
-                    "be used with partial_fit; pass a dict of class weights."
-                )
-            sample_weight = sample_weight * compute_sample_weight(
-                self.class_weight, y
-            ).astype(X.dtype)
+        class_weights = self._class_weights(y, incremental)
+        if class_weights is not None:
+            sample_weight = sample_weight * class_weights.astype(X.dtype)
         if not sample_weight.sum() > 0:
             raise ValueError(
                 "sample_weight sums to zero: at least one sample needs a "
@@ -538,6 +533,8 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """Copies of the fitted parameters to continue from (warm start or
         partial_fit), after checking that the layers are the same."""
         fitted = [self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_)]
+        # (the output width is checked with the target)
+        layer_sizes = [*layer_sizes[:-1], fitted[-1]]
         if fitted != layer_sizes:
             raise ValueError(
                 f"Cannot continue training: the network was fitted with layer "
@@ -552,7 +549,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         ``space="auto"``, cheaper."""
         exact = (
             self.solver == "gd"
-            and self.batch_size is None
+            and state.data.full_batch
             and not state.incremental
             and not state.blockwise
             and all(keep == 1 for keep in state.keep_probs)
@@ -572,14 +569,15 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self.space == "sample"
 
     def _validate(self, trainer, state):
-        """Record the validation loss (cross-entropy, no L2 term) and accuracy
+        """Record the validation loss (no L2 term) and score (accuracy or R²)
         of the current parameters; return the loss."""
         X_val, y_val, sw_val = state.validation
         logit = trainer.logit(X_val)
-        loss = compute_cost(logit[:, np.newaxis], y_val, sw_val, [], 0.0)
-        accuracy = np.average((logit > 0) == (y_val == 1), weights=sw_val)
+        Z_L = logit if logit.ndim == 2 else logit[:, np.newaxis]
+        loss = compute_cost(Z_L, y_val, sw_val, [], 0.0, head=state.target.head)
+        score = self._validation_score(logit, y_val, sw_val, state.target.head)
         state.history["validation_loss_curve_"].append(loss)
-        state.history["validation_scores_"].append(float(accuracy))
+        state.history["validation_scores_"].append(score)
         return loss
 
     def _diverged(self, what, iteration):
@@ -590,22 +588,6 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
 
     # -- predict (course step 7) ----------------------------------------------
-
-    def decision_function(self, X):
-        """The logit ``Z[L]`` of each sample: ``> 0`` means the positive class.
-
-        Parameters
-        ----------
-        X : array-like or dask array of shape (n_samples, n_features)
-            Samples, one per row. For a ``dask.array`` the result is a lazy
-            dask array, computed block by block.
-
-        Returns
-        -------
-        logit : ndarray of shape (n_samples,)
-            ``log(p / (1 - p))`` with ``p`` the probability of ``classes_[1]``.
-        """
-        return self._predict(X, _identity)
 
     def _predict(self, X, transform, *args, n_columns=None, dtype=None):
         """The one place that maps prediction over ``X``: ``transform(logit,
@@ -654,55 +636,6 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             return X
         return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
 
-    def predict_proba(self, X):
-        """Probability of each class, ``[1 - A[L], A[L]]``.
-
-        Parameters
-        ----------
-        X : array-like or dask array of shape (n_samples, n_features)
-            Samples, one per row. For a ``dask.array`` the result is a lazy
-            dask array, computed block by block.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-            Columns follow ``classes_``.
-        """
-        return self._predict(X, _proba, n_columns=2)
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`, computed stably from the logit.
-
-        Parameters
-        ----------
-        X : array-like or dask array of shape (n_samples, n_features)
-            Samples, one per row. For a ``dask.array`` the result is a lazy
-            dask array, computed block by block.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, 2)
-            Log-probabilities; columns follow ``classes_``.
-        """
-        return self._predict(X, _log_proba, n_columns=2)
-
-    def predict(self, X):
-        """Predicted class: ``classes_[1]`` where ``A[L] > 0.5``.
-
-        Parameters
-        ----------
-        X : array-like or dask array of shape (n_samples, n_features)
-            Samples, one per row. For a ``dask.array`` the result is a lazy
-            dask array, computed block by block.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels, from ``classes_``.
-        """
-        check_is_fitted(self)
-        return self._predict(X, _labels, self.classes_, dtype=self.classes_.dtype)
-
     @property
     def parameters_(self):
         """The course's ``parameters`` dict, in the course's orientation.
@@ -718,11 +651,6 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             parameters[f"W{l}"] = W.T.copy()
             parameters[f"b{l}"] = b.reshape(-1, 1).copy()
         return parameters
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
 
 
 def _output(X, network, transform, args):
@@ -743,45 +671,11 @@ def _output(X, network, transform, args):
     return transform(logit, *args)
 
 
-def _identity(z):
-    return z
-
-
-def _proba(z):
-    """``[1 - sigmoid(z), sigmoid(z)]`` from the logit ``z``."""
-    return np.column_stack([sigmoid(-z), sigmoid(z)])
-
-
-def _log_proba(z):
-    """``log`` of :func:`_proba`, computed stably."""
-    return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
-
-
-def _labels(z, classes):
-    """``classes[1]`` where ``z > 0``, else ``classes[0]``."""
-    return classes[(z > 0).astype(np.intp)]
-
-
 def _chunk_n_rows(row_bytes):
     """Rows to predict at once so that the activations of one chunk fit in
     scikit-learn's ``working_memory`` (``sklearn.set_config``, in MiB)."""
     working_memory = get_config()["working_memory"]
     return max(1, int(working_memory * 2**20 // max(row_bytes, 1)))
-
-
-def _binary_classes(y):
-    """The two class labels of ``y``, sorted; an error names anything else."""
-    classes = np.unique(y)
-    y_type = type_of_target(y, input_name="y")
-    if y_type != "binary" or classes.shape[0] != 2:
-        n = classes.shape[0]
-        raise ValueError(
-            f"Only binary classification is supported; y has {n} "
-            f"class{'es' if n != 1 else ''} (type of target: {y_type}). For more "
-            "than two classes wrap the estimator in "
-            "sklearn.multiclass.OneVsRestClassifier."
-        )
-    return classes
 
 
 #: What a fit records over the epochs, with its value before the first epoch.
@@ -821,7 +715,9 @@ class _FitCallbacks:
         return {
             "coefs_": coefs,
             "intercepts_": intercepts,
-            "classes_": self.state.classes,
+            "n_outputs_": self.state.target.n_outputs,
+            "out_activation_": self.state.target.head,
+            **self.state.target.attributes,
         }
 
     def epoch_end(self):
@@ -853,11 +749,13 @@ class _DivergenceGuard:
 
     The rule: the cost of an epoch is not finite, or it is more than
     :attr:`FACTOR` times both the fit's first cost and the cost of the best
-    constant predictor (``-(p log p + (1 - p) log(1 - p))`` with ``p`` the
-    weighted share of the positive class). A fit that learns anything stays
-    far below: gradient descent, momentum and Adam at sane learning rates
-    move the cost by a few times at most, even when they oscillate, while a
-    learning rate that is too large sends it up by orders of magnitude
+    constant predictor (the head's ``baseline``: for two classes
+    ``-(p log p + (1 - p) log(1 - p))`` with ``p`` the weighted share of the
+    positive class; for a regression half the variance of the target). A
+    fit that learns anything stays far below: gradient descent, momentum
+    and Adam at sane learning rates move the cost by a few times at most,
+    even when they oscillate, while a learning rate that is too large sends
+    it up by orders of magnitude
     within a few epochs (0.69 to 1e11 with ``learning_rate=1e6`` on the
     unscaled breast-cancer data). The stable log-sigmoid keeps such costs
     finite, so finiteness alone does not catch them.
@@ -872,8 +770,8 @@ class _DivergenceGuard:
     def __init__(self, estimator, state):
         self.estimator, self.state = estimator, state
         data = state.data
-        p = np.dot(data.sample_weight, data.y) / data.weight
-        self.baseline = float(-xlogy(p, p) - xlogy(1 - p, 1 - p))
+        Y = data.y if data.y.ndim == 2 else data.y[:, np.newaxis]
+        self.baseline = HEADS[state.target.head].baseline(Y, data.sample_weight)
         self.first = None
 
     def check(self, cost):

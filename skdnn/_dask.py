@@ -39,7 +39,6 @@ from ._engine import (
     compute_cost,
     draw_dropout_masks,
     forward_propagation,
-    predict_logit,
 )
 from ._parallel import blas_thread_limit
 
@@ -156,9 +155,9 @@ def block_cost_and_gradients(X, target, network, dropout, check_finite):
     X : ndarray of shape (m_k, n_0)
         The block.
     target : tuple (y, sample_weight) of ndarrays of shape (m_k,)
-    network : tuple (coefs, intercepts, activations, sw_sum, fit)
-        The parameters, the hidden activations, ``sum(s)`` over the whole
-        training set and the fit's name for its buffers (see
+    network : tuple (coefs, intercepts, activations, head, sw_sum, fit)
+        The parameters, the hidden activations, the output head, ``sum(s)``
+        over the whole training set and the fit's name for its buffers (see
         :func:`release_workspaces`).
     dropout : tuple (seed, keep_probs) or None
         Masks for this block are drawn from ``RandomState(seed)``.
@@ -172,7 +171,10 @@ def block_cost_and_gradients(X, target, network, dropout, check_finite):
     """
     if check_finite:
         assert_all_finite(X, input_name="X")
-    (y, sample_weight), (coefs, intercepts, activations, sw_sum, fit) = target, network
+    (y, sample_weight), (coefs, intercepts, activations, head, sw_sum, fit) = (
+        target,
+        network,
+    )
     X = X.astype(coefs[0].dtype, copy=False)
     widths = [W.shape[1] for W in coefs]
     Z, deltas = _workspace(fit, X.shape[0], widths, X.dtype)
@@ -188,7 +190,9 @@ def block_cost_and_gradients(X, target, network, dropout, check_finite):
         cache = forward_propagation(
             X, coefs, intercepts, activations, out=Z, dropout=masks
         )
-        cost = compute_cost(cache[-1], y, sample_weight, [], 0.0, sw_sum=sw_sum)
+        cost = compute_cost(
+            cache[-1], y, sample_weight, [], 0.0, sw_sum=sw_sum, head=head
+        )
         coef_grads, intercept_grads = backward_propagation(
             cache,
             y,
@@ -199,18 +203,22 @@ def block_cost_and_gradients(X, target, network, dropout, check_finite):
             out=([None] * len(coefs), [None] * len(coefs), deltas),
             dropout=masks,
             sw_sum=sw_sum,
+            head=head,
         )
     return cost, coef_grads, intercept_grads
 
 
 def block_cost(X, target, network):
-    """One block's share of the cross-entropy (no L2 term); arguments as for
+    """One block's share of the loss (no L2 term); arguments as for
     :func:`block_cost_and_gradients`."""
-    (y, sample_weight), (coefs, intercepts, activations, sw_sum, _) = target, network
+    (y, sample_weight), (coefs, intercepts, activations, head, sw_sum, _) = (
+        target,
+        network,
+    )
     X = X.astype(coefs[0].dtype, copy=False)
     with blas_thread_limit():
-        logit = predict_logit(X, coefs, intercepts, activations)
-    return compute_cost(logit[:, np.newaxis], y, sample_weight, [], 0.0, sw_sum=sw_sum)
+        Z_L = forward_propagation(X, coefs, intercepts, activations)[-1]
+    return compute_cost(Z_L, y, sample_weight, [], 0.0, sw_sum=sw_sum, head=head)
 
 
 def _add(a, b):
@@ -272,13 +280,14 @@ class _Blocks:
             return
         client.run(release_workspaces, self.name)
 
-    def sum(self, function, coefs, intercepts, activations, per_block=None):
+    def sum(self, function, coefs, intercepts, network, per_block=None):
         """``sum_k function(X[k], (y[k], s[k]), network, *per_block[k])``,
-        computed where the blocks are; ``network`` is ``(coefs, intercepts,
-        activations, sum(s), name)``, sent once."""
+        computed where the blocks are; ``network`` is ``(activations, head)``
+        and goes there as ``(coefs, intercepts, activations, head, sum(s),
+        name)``, sent once."""
         dask = self.dask
         network = dask.delayed(
-            (coefs, intercepts, activations, self.sw_sum, self.name),
+            (coefs, intercepts, *network, self.sw_sum, self.name),
             pure=False,
             traverse=False,
         )
@@ -324,10 +333,12 @@ class BlockwiseObjective:
     keep_probs : list of float
     rng : RandomState
         Draws one dropout seed per block and iteration.
+    head : str
+        The output layer and its loss.
     """
 
-    def __init__(self, data, params, activations, alpha, keep_probs, rng):
-        self.X, self.params = data.X, params
+    def __init__(self, data, params, activations, alpha, keep_probs, rng, head):
+        self.X, self.params, self.head = data.X, params, head
         self.activations, self.alpha = activations, alpha
         self.keep_probs, self.rng = keep_probs, rng
         self._blocks = _Blocks(data.X, data.y, data.sample_weight)
@@ -345,7 +356,7 @@ class BlockwiseObjective:
             block_cost_and_gradients,
             p.coefs,
             p.intercepts,
-            self.activations,
+            (self.activations, self.head),
             per_block=[(masks, not self._checked) for masks in dropout],
         )
         self._checked = True
@@ -365,7 +376,9 @@ class BlockwiseObjective:
         blocks (no L2 term)."""
         p = self.params
         return float(
-            self._blocks.sum(block_cost, p.coefs, p.intercepts, self.activations)
+            self._blocks.sum(
+                block_cost, p.coefs, p.intercepts, (self.activations, self.head)
+            )
         )
 
     def close(self):

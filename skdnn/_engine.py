@@ -19,8 +19,10 @@ course         course shape                here (rows), shape
 =============  ==========================  ==============================
 
 Every formula is the transpose of the course's, so the numbers are the same.
-The output layer is always ``LINEAR -> SIGMOID``; hidden layers use one
-activation from :mod:`skdnn.activations`.
+The course's output layer is ``LINEAR -> SIGMOID``; the output layer and
+its loss come from the table :data:`skdnn.heads.HEADS` (sigmoid, softmax,
+identity, relu), and hidden layers use activations from
+:mod:`skdnn.activations`.
 
 Sample weights ``s`` (all ones by default) generalise the course's ``1/m`` to
 ``s_i / sum(s)``; with unit weights every formula below is the course's.
@@ -29,7 +31,8 @@ Sample weights ``s`` (all ones by default) generalise the course's ``1/m`` to
 import numpy as np
 from scipy.linalg.blas import daxpy, saxpy
 
-from .activations import ACTIVATIONS, DERIVATIVES, log_sigmoid, sigmoid
+from .activations import ACTIVATIONS, DERIVATIVES
+from .heads import HEADS
 
 #: ``y := a x + y`` in place, by dtype.
 _AXPY = {"d": daxpy, "f": saxpy}
@@ -76,8 +79,8 @@ def forward_propagation(X, coefs, intercepts, activation, out=None, dropout=None
 
     For ``l = 1 .. L-1``: ``Z[l] = A[l-1] @ W + b`` and ``A[l] = g(Z[l])``
     (computed in place). The last layer is left linear: it returns the logit
-    ``Z[L]``, and ``A[L] = sigmoid(Z[L])`` is taken where it is needed, so that
-    the cost can use the stable ``log_sigmoid(Z[L])``.
+    ``Z[L]``, and ``A[L] = g(Z[L])`` (sigmoid for the course) is taken where
+    it is needed, so that the cost can use the stable ``log_sigmoid(Z[L])``.
 
     With inverted dropout (course 2, ``forward_propagation_with_dropout``)
     hidden layer ``l`` is then multiplied by its mask ``D[l] / keep_prob``:
@@ -104,7 +107,8 @@ def forward_propagation(X, coefs, intercepts, activation, out=None, dropout=None
     -------
     cache : list of ndarray
         ``[A[0] = X, A[1], ..., A[L-1], Z[L]]``: what the backward pass needs
-        (the course's ``caches``). ``Z[L]`` has shape ``(m, 1)``.
+        (the course's ``caches``). ``Z[L]`` has shape ``(m, k)``, ``k = 1``
+        for the course.
     """
     n_layers = len(coefs)
     activations = hidden_activations(activation, n_layers - 1)
@@ -154,23 +158,40 @@ def draw_dropout_masks(rng, n_samples, hidden_layer_sizes, keep_probs, dtype):
     return dropout
 
 
+def _as_2d(y, Z_L):
+    """The target as ``(m, k)``, like ``Z_L``; a 1-D ``y`` is one output."""
+    Y = y[:, np.newaxis] if y.ndim == 1 else y
+    assert Y.shape == Z_L.shape, (Y.shape, Z_L.shape)
+    return Y
+
+
 def compute_cost(
-    Z_L, y, sample_weight, coefs, alpha, extra_squared_norm=0.0, sw_sum=None
+    Z_L,
+    y,
+    sample_weight,
+    coefs,
+    alpha,
+    extra_squared_norm=0.0,
+    sw_sum=None,
+    head="logistic",
 ):
-    """Course step 3: the cross-entropy cost ``J`` (``compute_cost``).
+    """Course step 3: the cost ``J`` (``compute_cost``).
 
-    ``J = -(1/m) sum(y log(a) + (1 - y) log(1 - a)) + alpha/(2m) sum ||W||^2``
-
-    with ``a = sigmoid(z)``; ``log(a)`` and ``log(1 - a)`` are computed as
-    ``log_sigmoid(z)`` and ``log_sigmoid(-z)``, which are finite for any
-    finite ``z``. With sample weights ``1/m`` becomes ``s_i / sum(s)``.
+    ``J = (1/m) sum_i loss_i + alpha/(2m) sum ||W||^2``, with the loss of the
+    output ``head`` (:data:`skdnn.heads.HEADS`). For the course's sigmoid
+    output it is the cross-entropy
+    ``-(1/m) sum(y log(a) + (1 - y) log(1 - a))``, with ``log(a)`` and
+    ``log(1 - a)`` computed as ``log_sigmoid(z)`` and ``log_sigmoid(-z)``,
+    finite for any finite ``z``. With sample weights ``1/m`` becomes
+    ``s_i / sum(s)``.
 
     Parameters
     ----------
-    Z_L : ndarray of shape (m, 1)
+    Z_L : ndarray of shape (m, k)
         Output logits from :func:`forward_propagation`.
-    y : ndarray of shape (m,)
-        Labels in {0, 1}, same dtype as ``Z_L``.
+    y : ndarray of shape (m, k), or (m,) when k = 1
+        Targets (labels in {0, 1} or one-hot rows for the classifiers), same
+        dtype as ``Z_L``.
     sample_weight : ndarray of shape (m,)
     coefs : list of ndarray
         Weights, for the L2 term.
@@ -183,14 +204,15 @@ def compute_cost(
         The normaliser ``sum(s)``; by default ``sample_weight.sum()``. A
         block of a larger batch passes the whole batch's, so that the costs
         of the blocks add up to the batch's cost.
+    head : str, default="logistic"
+        A key of :data:`skdnn.heads.HEADS`.
 
     Returns
     -------
     J : float
     """
-    z = Z_L.ravel()
-    assert z.shape == y.shape == sample_weight.shape
-    loss = -(y * log_sigmoid(z) + (1 - y) * log_sigmoid(-z))
+    assert sample_weight.shape == (Z_L.shape[0],)
+    loss = HEADS[head].loss(Z_L, _as_2d(y, Z_L))
     if sw_sum is None:
         sw_sum = sample_weight.sum()
     J = np.dot(sample_weight, loss) / sw_sum
@@ -200,26 +222,29 @@ def compute_cost(
     return float(J)
 
 
-def output_delta(Z_L, y, sample_weight, out=None):
-    """Course step 4, output layer: ``dZ[L] = s * (A[L] - y)``.
+def output_delta(Z_L, y, sample_weight, out=None, head="logistic"):
+    """Course step 4, output layer: ``dZ[L] = s * dloss/dZ[L]``.
 
-    The course gets there in two steps, ``dA[L] = -(y/a - (1-y)/(1-a))`` and
-    ``dZ[L] = dA[L] * a (1 - a)``; sigmoid and cross-entropy together simplify
-    to ``a - y``, which is also exact where ``a`` rounds to 0 or 1.
+    For the course's sigmoid output, ``dZ[L] = s * (A[L] - y)``: the course
+    gets there in two steps, ``dA[L] = -(y/a - (1-y)/(1-a))`` and
+    ``dZ[L] = dA[L] * a (1 - a)``; sigmoid and cross-entropy together
+    simplify to ``a - y``, which is also exact where ``a`` rounds to 0 or 1.
+    Every head's delta is in :data:`skdnn.heads.HEADS`.
 
     Parameters
     ----------
-    Z_L : ndarray of shape (m, 1)
-    y, sample_weight : ndarray of shape (m,)
-    out : ndarray of shape (m, 1), optional
+    Z_L : ndarray of shape (m, k)
+    y : ndarray of shape (m, k), or (m,) when k = 1
+    sample_weight : ndarray of shape (m,)
+    out : ndarray of shape (m, k), optional
+    head : str, default="logistic"
 
     Returns
     -------
-    dZ_L : ndarray of shape (m, 1)
+    dZ_L : ndarray of shape (m, k)
     """
-    assert Z_L.shape == (y.shape[0], 1)
-    dZ = sigmoid(Z_L, out=out)
-    dZ -= y[:, np.newaxis]
+    assert sample_weight.shape == (Z_L.shape[0],)
+    dZ = HEADS[head].delta(Z_L, _as_2d(y, Z_L), out=out)
     dZ *= sample_weight[:, np.newaxis]
     return dZ
 
@@ -270,10 +295,12 @@ def backward_propagation(
     return_input_gradient=False,
     dropout=None,
     sw_sum=None,
+    head="logistic",
 ):
     """Course step 4: the gradients of ``J`` (``L_model_backward``).
 
-    Output layer: ``dZ[L] = s * (A[L] - y)`` (:func:`output_delta`). Then for
+    Output layer: ``dZ[L] = s * (A[L] - y)`` (:func:`output_delta`, for the
+    output ``head``). Then for
     ``l = L .. 1``: ``dW[l]`` and ``db[l]`` (:func:`linear_backward`) and,
     going down a layer (``activation_backward``)::
 
@@ -314,6 +341,8 @@ def backward_propagation(
         The normaliser ``sum(s)``, as in :func:`compute_cost`: with the whole
         batch's, the gradients of its blocks add up to the batch's gradient
         (``alpha=0`` then, the L2 term being added once).
+    head : str, default="logistic"
+        The output layer, a key of :data:`skdnn.heads.HEADS`.
 
     Returns
     -------
@@ -331,7 +360,7 @@ def backward_propagation(
     )
     factor = 1 / (sample_weight.sum() if sw_sum is None else sw_sum)
 
-    dZ = output_delta(cache[-1], y, sample_weight, out=deltas[-1])
+    dZ = output_delta(cache[-1], y, sample_weight, out=deltas[-1], head=head)
     dZ *= factor  # 1 / sum(s), once for every gradient
     for l in range(n_layers, 0, -1):
         A_prev, W = cache[l - 1], coefs[l - 1]
@@ -400,7 +429,8 @@ def predict_logit(X, coefs, intercepts, activation):
 
     Returns
     -------
-    Z_L : ndarray of shape (m,)
+    Z_L : ndarray of shape (m,) for one output, else (m, k)
         The output layer's logit for each sample.
     """
-    return forward_propagation(X, coefs, intercepts, activation)[-1].ravel()
+    Z_L = forward_propagation(X, coefs, intercepts, activation)[-1]
+    return Z_L.ravel() if Z_L.shape[1] == 1 else Z_L

@@ -3,10 +3,10 @@ hidden layer."""
 
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseBinaryNetwork
+from ._classifier import ClassifierNetwork
 
 
-class LogisticRegressionGD(BaseBinaryNetwork):
+class LogisticRegressionGD(ClassifierNetwork):
     """Logistic regression trained by batch gradient descent, as in the course.
 
     ``a = sigmoid(w.x + b)``, fit by full-batch gradient descent on the
@@ -32,9 +32,10 @@ class LogisticRegressionGD(BaseBinaryNetwork):
     max_iter : int, default=2000
         Number of epochs (``num_iterations``); with full batches an epoch is
         one gradient-descent iteration.
-    batch_size : int or None, default=None
+    batch_size : int, "auto" or None, default=None
         ``None`` uses the whole training set for every update, as the course
-        does; an int trains on mini-batches of that size.
+        does; an int trains on mini-batches of that size; ``"auto"`` is
+        MLPClassifier's ``min(200, n_samples)``.
     shuffle : bool, default=True
         With mini-batches, reshuffle the samples every epoch (drawn from
         ``random_state``).
@@ -70,7 +71,7 @@ class LogisticRegressionGD(BaseBinaryNetwork):
         For ``solver="lbfgs"`` it is the gradient tolerance ``gtol`` (as in
         MLPClassifier), and ``None`` stops only when L-BFGS cannot decrease
         the cost any more.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Patience of ``tol`` and ``early_stopping``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (a stratified
@@ -116,8 +117,9 @@ class LogisticRegressionGD(BaseBinaryNetwork):
     validation_loss_curve_ : list of float
         With ``early_stopping``, the validation cross-entropy after every
         epoch (empty otherwise).
-    validation_scores_ : list of float
-        With ``early_stopping``, the validation accuracy after every epoch.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the validation accuracy after every epoch;
+        None otherwise (as in MLPClassifier).
     best_validation_loss_ : float
         With ``early_stopping``, the lowest validation loss; its parameters
         are the fitted ones.
@@ -133,6 +135,12 @@ class LogisticRegressionGD(BaseBinaryNetwork):
         Always 1.
     out_activation_ : str
         Always ``"logistic"``.
+    loss_ : float
+        The last entry of ``loss_curve_``.
+    best_loss_ : float or None
+        The lowest cost of ``loss_curve_``; None with ``early_stopping``.
+    best_validation_score_ : float or None
+        With ``early_stopping``, the best validation accuracy; else None.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -156,6 +164,8 @@ class LogisticRegressionGD(BaseBinaryNetwork):
     >>> clf[-1].coef_.shape
     (1, 30)
     """
+
+    _binary_only = True
 
     def __init__(
         self,

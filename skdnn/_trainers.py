@@ -122,11 +122,13 @@ class BatchObjective:
         Draws the dropout masks.
     max_rows : int
         Largest batch; the activation buffers are allocated for it once.
+    head : str
+        The output layer and its loss, a key of :data:`skdnn.heads.HEADS`.
     """
 
-    def __init__(self, params, activations, alpha, keep_probs, rng, max_rows):
+    def __init__(self, params, activations, alpha, keep_probs, rng, max_rows, head):
         self.params, self.activations, self.alpha = params, activations, alpha
-        self.keep_probs, self.rng = keep_probs, rng
+        self.keep_probs, self.rng, self.head = keep_probs, rng, head
         dtype = params.theta.dtype
         widths = [W.shape[1] for W in params.coefs]
         self._Z = [np.empty((max_rows, n), dtype=dtype) for n in widths]
@@ -148,7 +150,9 @@ class BatchObjective:
             out=[Z[:m] for Z in self._Z],
             dropout=dropout,
         )
-        cost = compute_cost(cache[-1], y, sample_weight, p.coefs, self.alpha)
+        cost = compute_cost(
+            cache[-1], y, sample_weight, p.coefs, self.alpha, head=self.head
+        )
         backward_propagation(
             cache,
             y,
@@ -158,15 +162,16 @@ class BatchObjective:
             self.alpha,
             out=(p.coef_grads, p.intercept_grads, [d[:m] for d in self._deltas]),
             dropout=dropout,
+            head=self.head,
         )
         return cost
 
     def cost(self, X, y, sample_weight):
-        """The cross-entropy of the current parameters (no L2 term, no
-        dropout): the check of the last update, which no epoch follows."""
+        """The loss of the current parameters (no L2 term, no dropout): the
+        check of the last update, which no epoch follows."""
         p = self.params
-        logit = predict_logit(X, p.coefs, p.intercepts, self.activations)
-        return compute_cost(logit[:, np.newaxis], y, sample_weight, [], 0.0)
+        Z_L = forward_propagation(X, p.coefs, p.intercepts, self.activations)[-1]
+        return compute_cost(Z_L, y, sample_weight, [], 0.0, head=self.head)
 
     def close(self):
         """Free the buffers."""
@@ -325,12 +330,16 @@ class SampleSpaceTrainer(GradientTrainer):
     optimizer : GradientDescentOptimizer
     activations : list of str
     alpha : float
+    head : str
     """
 
-    def __init__(self, X, params, optimizer, activations, alpha):
-        objective = BatchObjective(params, activations, alpha, [1.0], None, 0)
+    def __init__(self, X, params, optimizer, activations, alpha, head):
+        keep_probs = [1.0] * len(activations)
+        objective = BatchObjective(
+            params, activations, alpha, keep_probs, None, 0, head
+        )
         super().__init__(params, objective, optimizer, activations)
-        self.X, self.alpha = X, alpha
+        self.X, self.alpha, self.head = X, alpha, head
         W1_0 = params.coefs[0]
         self._G = X @ X.T  # (m, m)
         self._P = X @ W1_0  # (m, n_1)
@@ -375,7 +384,13 @@ class SampleSpaceTrainer(GradientTrainer):
         first_norm = self._first_layer_squared_norm(Z1) if self.alpha else 0.0
         cache = [X, *self._forward(Z1, self._P, out=self._Z[1:])]
         cost = compute_cost(
-            cache[-1], y, sample_weight, p.coefs[1:], self.alpha, first_norm
+            cache[-1],
+            y,
+            sample_weight,
+            p.coefs[1:],
+            self.alpha,
+            first_norm,
+            head=self.head,
         )
         dZ1 = self._first_delta(cache, y, sample_weight)
         self._update_first_layer(dZ1, sample_weight.sum())
@@ -386,7 +401,9 @@ class SampleSpaceTrainer(GradientTrainer):
         after updating layers ``2 .. L`` with their gradients."""
         p, lr = self.params, self.optimizer.learning_rate
         if len(p.coefs) == 1:
-            dZ1 = output_delta(cache[-1], y, sample_weight, out=self._deltas[0])
+            dZ1 = output_delta(
+                cache[-1], y, sample_weight, out=self._deltas[0], head=self.head
+            )
             dZ1 *= 1 / sample_weight.sum()
             return dZ1
         _, _, dZ1 = backward_propagation(
@@ -398,6 +415,7 @@ class SampleSpaceTrainer(GradientTrainer):
             self.alpha,
             out=(p.coef_grads[1:], p.intercept_grads[1:], self._deltas[1:]),
             return_input_gradient=True,
+            head=self.head,
         )
         DERIVATIVES[self.activations[0]](cache[1], dZ1)  # dZ[1] = dA[1] g'(Z[1])
         update_parameters(p.theta[p.tail :], p.grad[p.tail :], lr)
@@ -428,7 +446,8 @@ class SampleSpaceTrainer(GradientTrainer):
         if self._rows is None or self._rows[0] is not X:
             self._rows = (X, X @ self.params.coefs[0], X @ self.X.T)
         _, P, G = self._rows
-        return self._forward(G @ self._C, P)[-1].ravel()
+        Z_L = self._forward(G @ self._C, P)[-1]
+        return Z_L.ravel() if Z_L.shape[1] == 1 else Z_L
 
     def snapshot(self):
         return self._c, self._C.copy(), self.params.theta.copy()

@@ -190,7 +190,7 @@ def _write_model(f, estimator, params):
             layers.create_dataset(str(l), data=array)
     _write_classes(fitted, estimator.classes_)
     for name, required in CURVES.items():
-        if required or hasattr(estimator, name):
+        if required or getattr(estimator, name, None) is not None:
             values = np.asarray(getattr(estimator, name), dtype=np.float64)
             fitted.create_dataset(name, data=values)
     if hasattr(estimator, "feature_names_in_"):
@@ -537,4 +537,5 @@ def _read_model(model):
 
     for attr, value in attributes.items():
         setattr(estimator, attr, value)
+    estimator._summarize_history()  # loss_, best_loss_, ... from the curves
     return estimator

@@ -92,7 +92,7 @@ BAD_FIT_DATA = {
         {"y": np.arange(N_SAMPLES) % 3},
         ValueError,
         r"Only binary classification is supported; y has 3 classes.*"
-        r"sklearn\.multiclass\.OneVsRestClassifier",
+        r"skdnn\.DeepClassifier",
     ),
     "3-string-classes": (
         {"y": np.array(["cat", "dog", "owl"])[np.arange(N_SAMPLES) % 3]},

@@ -48,7 +48,9 @@ def test_packed_gradient_matches_finite_differences(small, activation, alpha, we
     )
     params = PackedParameters(coefs, intercepts, np.float64)
     activations = [activation] * 2
-    objective = BatchObjective(params, activations, alpha, [1.0, 1.0], None, 40)
+    objective = BatchObjective(
+        params, activations, alpha, [1.0, 1.0], None, 40, "logistic"
+    )
     trainer = LbfgsTrainer(params, objective, activations, max_fun=100, gtol=0.0)
     data = TrainingSet(X, y, sample_weight, None, False, None)
     x = params.theta.astype(np.float64)
@@ -133,7 +135,9 @@ def test_lbfgs_within_one_point_of_mlpclassifier(dataset):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs = MLPClassifier(solver="lbfgs", random_state=0, **settings)
-        ours = DeepBinaryClassifier(solver="lbfgs", tol=1e-4, random_state=0, **settings)
+        ours = DeepBinaryClassifier(
+            solver="lbfgs", tol=1e-4, random_state=0, **settings
+        )
         theirs_score = theirs.fit(X_train, y_train).score(X_test, y_test)
         ours_score = ours.fit(X_train, y_train).score(X_test, y_test)
     assert ours_score >= theirs_score - 0.01
