@@ -66,9 +66,7 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
         """R² of the predictions on the validation rows."""
         from sklearn.metrics import r2_score
 
-        A = HEADS[head].activation(
-            logit if logit.ndim == 2 else logit[:, np.newaxis]
-        )
+        A = HEADS[head].activation(logit if logit.ndim == 2 else logit[:, np.newaxis])
         Y = Y if Y.ndim == 2 else Y[:, np.newaxis]
         return float(r2_score(Y, A, sample_weight=sample_weight))
 
