@@ -325,6 +325,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = min(200, X.shape[0])  # MLPClassifier's
+        if self.solver == "lbfgs":
+            batch_size = None  # L-BFGS is full batch (MLPClassifier ignores it)
         data_class = _dask.TrainingSet if state.blockwise else TrainingSet
         state.data = data_class(
             X, y, sample_weight, batch_size, self.shuffle, state.rng
