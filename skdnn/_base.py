@@ -454,7 +454,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         ):
             monitored = "validation loss" if state.validation else "cost"
             warnings.warn(
-                f"Gradient descent reached max_iter={self.max_iter} before the "
+                f"solver={self.solver!r} reached max_iter={self.max_iter} before the "
                 f"{monitored} went n_iter_no_change={self.n_iter_no_change} epochs "
                 f"without improving by tol={self.tol or 0}.",
                 ConvergenceWarning,

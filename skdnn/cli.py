@@ -33,6 +33,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import (
     GridSearchCV,
+    KFold,
     StratifiedKFold,
     cross_val_score,
     train_test_split,
@@ -40,10 +41,28 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import DeepBinaryClassifier, LogisticRegressionGD, __version__
+from . import (
+    DeepBinaryClassifier,
+    DeepClassifier,
+    DeepRegressor,
+    LogisticRegressionGD,
+    __version__,
+)
+from ._solvers import OPTIMIZERS
 from .activations import ACTIVATIONS
 from .datasets import load_catvnoncat
 from .persistence import load_model, save_model
+
+#: ``--model``: the estimator each name builds.
+MODELS = {
+    "deep": DeepBinaryClassifier,
+    "logistic": LogisticRegressionGD,
+    "classifier": DeepClassifier,
+    "regressor": DeepRegressor,
+}
+
+#: ``--solver``: the estimators' own solvers.
+SOLVERS = sorted({*OPTIMIZERS, "lbfgs"})
 
 #: Exit code of a command that failed on bad input (argparse uses it too).
 EXIT_BAD_INPUT = 2
@@ -144,28 +163,31 @@ def _add_model_options(parser):
     model = parser.add_argument_group("model")
     model.add_argument(
         "--model",
-        choices=["deep", "logistic"],
+        choices=list(MODELS),
         default="deep",
-        help="DeepBinaryClassifier or LogisticRegressionGD (default: deep)",
+        help="deep: DeepBinaryClassifier (the course's); logistic: "
+        "LogisticRegressionGD; classifier: DeepClassifier (any number of "
+        "classes); regressor: DeepRegressor (default: deep)",
     )
     model.add_argument(
         "--hidden-layer-sizes",
         type=_layer_sizes,
-        default=(20, 7, 5),
+        default=None,
         metavar="N,N,...",
-        help="widths of the hidden layers of the deep model (default: 20,7,5)",
+        help="widths of the hidden layers (default: the model's, 20,7,5 for deep)",
     )
     model.add_argument(
         "--activation",
         choices=sorted(ACTIVATIONS),
-        default="relu",
-        help="hidden activation of the deep model (default: relu)",
+        default=None,
+        help="hidden activation (default: the model's, relu)",
     )
     model.add_argument(
         "--solver",
-        choices=["gd", "momentum", "adam"],
-        default="gd",
-        help="update rule (default: gd, the course's gradient descent)",
+        choices=SOLVERS,
+        default=None,
+        help="update rule (default: the model's: gd, the course's gradient "
+        "descent, for deep and logistic; adam for classifier and regressor)",
     )
     model.add_argument(
         "--learning-rate",
@@ -173,7 +195,9 @@ def _add_model_options(parser):
         default=None,
         help="step size (default: the model's, 0.0075 deep / 0.005 logistic)",
     )
-    model.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (0)")
+    model.add_argument(
+        "--alpha", type=float, default=None, help="L2 penalty (default: the model's)"
+    )
     model.add_argument(
         "--max-iter",
         type=int,
@@ -394,8 +418,13 @@ def _training_data(args):
     if not 0 < args.test_size < 1:
         raise CommandError(f"--test-size must be between 0 and 1; got {args.test_size}")
     try:
+        stratify = None if _is_regression(args) else y
         split = train_test_split(
-            X, y, test_size=args.test_size, stratify=y, random_state=args.random_state
+            X,
+            y,
+            test_size=args.test_size,
+            stratify=stratify,
+            random_state=args.random_state,
         )
     except ValueError as exc:
         raise CommandError(f"cannot split {name} for testing: {exc}") from None
@@ -423,23 +452,44 @@ def _read_rows(path, model):
 
 
 def _make_model(args):
-    params = {
+    """The ``--model`` estimator with the options given (others: its own
+    defaults)."""
+    estimator = MODELS[args.model]
+    given = {
         "alpha": args.alpha,
-        "random_state": args.random_state,
         "solver": args.solver,
-        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "max_iter": args.max_iter,
+        "hidden_layer_sizes": args.hidden_layer_sizes,
+        "activation": args.activation,
     }
-    if args.learning_rate is not None:
-        params["learning_rate"] = args.learning_rate
-    if args.max_iter is not None:
-        params["max_iter"] = args.max_iter
-    if args.model == "deep":
-        return DeepBinaryClassifier(
-            hidden_layer_sizes=args.hidden_layer_sizes,
-            activation=args.activation,
-            **params,
-        )
-    return LogisticRegressionGD(**params)
+    names = estimator().get_params()
+    params = {k: v for k, v in given.items() if v is not None and k in names}
+    if args.batch_size is not None:
+        params["batch_size"] = args.batch_size
+    return estimator(random_state=args.random_state, **params)
+
+
+def _is_regression(args):
+    return args.model == "regressor"
+
+
+def _folds(args):
+    """Cross-validation folds: stratified for the classifiers."""
+    cv = KFold if _is_regression(args) else StratifiedKFold
+    return cv(args.cv, shuffle=True, random_state=args.random_state)
+
+
+def _score_name(args):
+    return "R²" if _is_regression(args) else "accuracy"
+
+
+def _held_out(model, X_test, y_test, args):
+    """``held-out accuracy: 0.9510 (136/143)``, or the R² of a regressor."""
+    if _is_regression(args):
+        return f"{model.score(X_test, y_test):.4f}"
+    correct = int((model.predict(X_test) == y_test).sum())
+    return f"{correct / y_test.shape[0]:.4f} ({correct}/{y_test.shape[0]})"
 
 
 def fold_scaler(scaler, estimator):
@@ -540,7 +590,7 @@ def _train(args):
         f"holding out {X_test.shape[0]}"
     )
     if args.cv:
-        folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
+        folds = _folds(args)
         with _parallel_backend(args):
             try:
                 scores = cross_val_score(
@@ -548,7 +598,7 @@ def _train(args):
                 )
             except ValueError as exc:
                 raise CommandError(f"cross-validation failed: {exc}") from None
-        print(f"{args.cv}-fold cross-validation accuracy:")
+        print(f"{args.cv}-fold cross-validation {_score_name(args)}:")
         print("  " + "  ".join(f"{s:.4f}" for s in scores))
         print(f"  mean {np.mean(scores):.4f} ± {np.std(scores):.4f}")
 
@@ -558,11 +608,7 @@ def _train(args):
         model.fit(X_train, y_train)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    correct = int((model.predict(X_test) == y_test).sum())
-    print(
-        f"held-out accuracy: {correct / y_test.shape[0]:.4f} "
-        f"({correct}/{y_test.shape[0]})"
-    )
+    print(f"held-out {_score_name(args)}: {_held_out(model, X_test, y_test, args)}")
     fitted = model[-1]
     fitted.set_params(verbose=0)
     if steps:
@@ -661,16 +707,17 @@ def _format_params(params):
     return ", ".join(f"{k.split('__', 1)[-1]}={v!r}" for k, v in params.items())
 
 
-def _print_results(search):
-    """The ranked table of a fitted ``GridSearchCV``, then the best."""
+def _print_results(search, score):
+    """The ranked table of a fitted ``GridSearchCV``, then the best;
+    ``score`` names the score ("accuracy" or "R²")."""
     results = search.cv_results_
     order = np.argsort(results["rank_test_score"], kind="stable")
     n_candidates = len(order)
     print(
         f"{n_candidates} candidates x {search.n_splits_} folds, ranked by mean "
-        "cross-validation accuracy:"
+        f"cross-validation {score}:"
     )
-    print(f"{'rank':>4}  {'accuracy (mean ± std)':<21}  params")
+    print(f"{'rank':>4}  {f'{score} (mean ± std)':<21}  params")
     for i in order:
         mean, std = results["mean_test_score"][i], results["std_test_score"][i]
         print(
@@ -678,7 +725,7 @@ def _print_results(search):
             f"{f'{mean:.4f} ± {std:.4f}':<21}  {_format_params(results['params'][i])}"
         )
     print(f"best params: {_format_params(search.best_params_)}")
-    print(f"best cross-validation accuracy: {search.best_score_:.4f}")
+    print(f"best cross-validation {score}: {search.best_score_:.4f}")
 
 
 def _search(args):
@@ -703,8 +750,7 @@ def _search(args):
         f"{X_train.shape[1]} features; searching on {X_train.shape[0]}, "
         f"holding out {X_test.shape[0]}"
     )
-    folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
-    search = GridSearchCV(model, grid, cv=folds, n_jobs=args.n_jobs)
+    search = GridSearchCV(model, grid, cv=_folds(args), n_jobs=args.n_jobs)
     start = time.perf_counter()
     with _parallel_backend(args):
         try:
@@ -714,11 +760,10 @@ def _search(args):
                 f"search failed: {str(exc).strip().splitlines()[-1]}"
             ) from None
     seconds = time.perf_counter() - start
-    _print_results(search)
-    correct = int((search.predict(X_test) == y_test).sum())
+    _print_results(search, _score_name(args))
     print(
-        f"held-out accuracy of the best, refitted: "
-        f"{correct / y_test.shape[0]:.4f} ({correct}/{y_test.shape[0]})"
+        f"held-out {_score_name(args)} of the best, refitted: "
+        f"{_held_out(search, X_test, y_test, args)}"
     )
     print(f"search took {seconds:.1f} s")
     return 0
@@ -778,12 +823,16 @@ def _predict(args):
             f"{args.file} has rows of shape {shape}; the model takes "
             f"{model.n_features_in_} features"
         )
+    if args.proba and not hasattr(model, "predict_proba"):
+        raise CommandError(f"--proba needs a classifier; {args.model} is a regressor")
     try:
         predictions = model.predict(X)
         proba = model.predict_proba(X) if args.proba else None
     except ValueError as exc:
         raise CommandError(f"{args.file}: {exc}") from None
     header = ["prediction"]
+    if predictions.ndim == 2:  # multilabel or several regression outputs
+        header = [f"prediction_{j}" for j in range(predictions.shape[1])]
     if proba is not None:
         header += [f"proba_{label}" for label in model.classes_]
     out = sys.stdout
@@ -796,7 +845,8 @@ def _predict(args):
         writer = csv.writer(out)
         writer.writerow(header)
         for i, label in enumerate(predictions):
-            row = [label] + ([] if proba is None else [f"{p:.17g}" for p in proba[i]])
+            row = list(label) if predictions.ndim == 2 else [label]
+            row += [] if proba is None else [f"{p:.17g}" for p in proba[i]]
             writer.writerow(row)
     finally:
         if out is not sys.stdout:
@@ -812,7 +862,8 @@ def _info(args):
         "model": type(model).__name__,
         "file": str(args.model),
         "layers": layers,
-        "classes": [str(c) for c in model.classes_],
+        "classes": [str(c) for c in getattr(model, "classes_", [])] or None,
+        "output": model.out_activation_,
         "dtype": str(model.coefs_[0].dtype),
         "iterations": model.n_iter_,
         "final cost": model.loss_curve_[-1] if model.loss_curve_ else None,

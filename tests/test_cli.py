@@ -266,3 +266,29 @@ def test_bad_layer_sizes_are_a_usage_error():
     assert result.returncode == 2
     assert "comma-separated integers" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_train_the_regressor_and_the_multiclass_classifier(tmp_path):
+    """--model regressor reports R² (unstratified split and folds); --model
+    classifier takes a target with three classes."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((120, 3))
+    price = 3 * X[:, 0] - X[:, 1] + 0.1 * rng.standard_normal(120)
+    kind = np.array(["a", "b", "c"])[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0)]
+    for name, target in [("price", price), ("kind", kind)]:
+        lines = [f"x0,x1,x2,{name}"] + [
+            f"{a},{b},{c},{t}" for (a, b, c), t in zip(X, target, strict=True)
+        ]
+        (tmp_path / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    common = ["train", "--cv", "3", "--quiet", "--data"]
+    out = _run(
+        *common, tmp_path / "price.csv", "--target", "price", "--model", "regressor"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "3-fold cross-validation R²" in out.stdout
+    assert _accuracy(out.stdout, "held-out R²") > 0.9
+    out = _run(
+        *common, tmp_path / "kind.csv", "--target", "kind", "--model", "classifier"
+    )
+    assert out.returncode == 0, out.stderr
+    assert _accuracy(out.stdout) > 0.6
