@@ -170,6 +170,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """What early stopping's split keeps the shares of, or None."""
         return None
 
+    def _check_ending(self, state, Z_L):
+        """Warn when the fit ended badly although it converged or ran its
+        course (the classifiers: a constant predictor)."""
+
     def _validation_score(self, logit, Y, sample_weight, head):
         """The score recorded in ``validation_scores_`` (``head``: the
         output layer of the fit)."""
@@ -417,7 +421,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
             trainer.run(state.data, state.epochs, on_epoch)
             self._end_training(state, trainer, monitor)
-            divergence.check_final(trainer.final_cost(state.data))
+            final_cost, Z_L = trainer.final(state.data)
+            divergence.check_final(final_cost)
+            if Z_L is not None and not state.incremental:
+                self._check_ending(state, Z_L)
         callbacks.fit_end()
 
     def _record(self, state, cost):

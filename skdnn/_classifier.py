@@ -11,8 +11,11 @@ MLPClassifier's does:
   sigmoid per label.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -199,6 +202,29 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
     def _stratify(self, y):
         """Early stopping's split keeps the class shares (not for multilabel)."""
         return y if y.ndim == 1 else None
+
+    def _check_ending(self, state, Z_L):
+        """Warn with ``ConvergenceWarning`` when the fitted model predicts one
+        class for every training row although ``y`` has several: the
+        silent failure of plain gradient descent on unscaled or hard tabular
+        data (the cost still falls, slowly, at ``max_iter``). Multilabel
+        targets are not judged."""
+        labels = state.seen["y"]
+        if labels.ndim != 1:
+            return
+        predicted = Z_L.argmax(axis=1) if Z_L.shape[1] > 1 else Z_L[:, 0] > 0
+        if np.unique(predicted).size == 1 and np.unique(labels).size > 1:
+            only = state.target.attributes["classes_"][int(predicted[0])]
+            warnings.warn(
+                f"The fitted model predicts {str(only)!r} for every training "
+                f"sample after {state.history['n_iter_']} epochs of "
+                f"solver={self.solver!r} (learning_rate={self.learning_rate!r}): "
+                "it has learned nothing yet. Scale the features "
+                "(StandardScaler), raise learning_rate or max_iter, or use "
+                "solver='adam' or 'lbfgs', with early_stopping=True.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
 
     def _validation_score(self, logit, Y, sample_weight, head):
         """Accuracy of the logits on the one-hot or 0/1 targets ``Y``."""

@@ -371,15 +371,12 @@ class BlockwiseObjective:
                 dW += scale * W
         return float(cost)
 
-    def cost(self, X, y, sample_weight):
-        """The cross-entropy of the current parameters, summed over the
-        blocks (no L2 term)."""
+    def final(self, X, y, sample_weight):
+        """``(loss, None)``: the loss of the current parameters, summed over
+        the blocks (no L2 term); the logits stay where the blocks are."""
         p = self.params
-        return float(
-            self._blocks.sum(
-                block_cost, p.coefs, p.intercepts, (self.activations, self.head)
-            )
-        )
+        network = (self.activations, self.head)
+        return float(self._blocks.sum(block_cost, p.coefs, p.intercepts, network)), None
 
     def close(self):
         self._blocks.release()

@@ -166,12 +166,13 @@ class BatchObjective:
         )
         return cost
 
-    def cost(self, X, y, sample_weight):
-        """The loss of the current parameters (no L2 term, no dropout): the
-        check of the last update, which no epoch follows."""
+    def final(self, X, y, sample_weight):
+        """``(loss, Z_L)`` of the current parameters (no L2 term, no
+        dropout): the check of the last update, which no epoch follows, and
+        the logits of the training rows."""
         p = self.params
         Z_L = forward_propagation(X, p.coefs, p.intercepts, self.activations)[-1]
-        return compute_cost(Z_L, y, sample_weight, [], 0.0, head=self.head)
+        return compute_cost(Z_L, y, sample_weight, [], 0.0, head=self.head), Z_L
 
     def close(self):
         """Free the buffers."""
@@ -245,10 +246,10 @@ class GradientTrainer:
         """Copies of the current ``coefs_`` and ``intercepts_``."""
         return self.params.copies()
 
-    def final_cost(self, data):
-        """The cross-entropy of the final parameters on the training set
-        (after :meth:`finish`)."""
-        return self.objective.cost(data.X, data.y, data.sample_weight)
+    def final(self, data):
+        """``(loss, Z_L)`` of the final parameters on the training set (after
+        :meth:`finish`); ``Z_L`` is None where the rows are not in memory."""
+        return self.objective.final(data.X, data.y, data.sample_weight)
 
     def finish(self):
         """Leave the final parameters in ``params``."""

@@ -444,3 +444,15 @@ def test_divergence_names_learning_rate(
     assert set(vars(estimator)) == keys
     for W, before in zip(estimator.coefs_, coefs, strict=True):
         np.testing.assert_array_equal(W, before)
+
+
+def test_a_constant_predictor_is_reported(cancer, cancer_scaled):
+    """The course's defaults on unscaled tabular data learn nothing in 300
+    iterations: the fit says so, naming the remedies; a fit that separates
+    the classes says nothing."""
+    X, y = cancer
+    with pytest.warns(ConvergenceWarning, match="predicts .* for every training"):
+        DeepBinaryClassifier(max_iter=300, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        DeepBinaryClassifier(max_iter=300, random_state=0).fit(*cancer_scaled)
