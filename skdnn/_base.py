@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _dask
+from . import _checks, _dask
 from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._engine import compute_cost, predict_logit
 from ._parallel import blas_thread_limit
@@ -99,8 +99,8 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "solver": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_decay": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [_checks.IntervalNotBool(Integral, 1, None, closed="left")],
+        "batch_size": [_checks.IntervalNotBool(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
@@ -110,7 +110,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "init": [StrOptions({"xavier", "he", "random", "zeros"})],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [_checks.IntervalNotBool(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
@@ -354,6 +354,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _check_classes(self, y, classes, continuing, incremental):
         """``classes_`` for this fit; the target must fit in it."""
+        _checks.check_labels(y, classes)
         check_classification_targets(y)
         if continuing:
             if classes is not None and not np.array_equal(

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseBinaryNetwork
+from ._checks import IntervalNotBool
 from .activations import ACTIVATIONS
 
 
@@ -159,7 +160,7 @@ class DeepBinaryClassifier(BaseBinaryNetwork):
         **BaseBinaryNetwork._parameter_constraints,
         "hidden_layer_sizes": [
             "array-like",
-            Interval(Integral, 1, None, closed="left"),
+            IntervalNotBool(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS)), "array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
