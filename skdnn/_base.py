@@ -20,7 +20,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -209,6 +208,7 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     reset=not continuing,
                 )
             classes = self._check_classes(y, classes, continuing, incremental)
+            _checks.check_class_weight(self.class_weight, classes)
             metadata = None if sample_weight is None else {}
             sample_weight = self._sample_weight(sample_weight, X, y, incremental)
             hidden = self._hidden_layer_sizes()
@@ -402,15 +402,16 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        _checks.check_weight_sum(sample_weight, "sample_weight")
         if self.class_weight is not None:
             if incremental and self.class_weight == "balanced":
                 raise ValueError(
                     "class_weight='balanced' needs the whole target and cannot "
                     "be used with partial_fit; pass a dict of class weights."
                 )
-            sample_weight = sample_weight * compute_sample_weight(
-                self.class_weight, y
-            ).astype(X.dtype)
+            sample_weight = _checks.apply_class_weight(
+                sample_weight, y, self.class_weight
+            )
         if not sample_weight.sum() > 0:
             raise ValueError(
                 "sample_weight sums to zero: at least one sample needs a "
