@@ -222,6 +222,9 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 rng = check_random_state(self.random_state)
 
             layer_sizes = [X.shape[1], *hidden, 1]
+            _checks.check_before_training(
+                self, X, y, sample_weight, layer_sizes, continuing, incremental
+            )
             if continuing:
                 coefs, intercepts = self._continued_parameters(layer_sizes)
                 if X.dtype != coefs[0].dtype:
@@ -252,6 +255,9 @@ class BaseBinaryNetwork(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     test_size=self.validation_fraction,
                     stratify=y,
                     random_state=split_seed,
+                )
+                _checks.check_split_weights(
+                    sample_weight, sw_val, self.validation_fraction
                 )
                 validation = (X_val, y_val, sw_val)
             if metadata is not None:
