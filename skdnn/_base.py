@@ -29,7 +29,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _dask
+from . import _checks, _dask
 from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._engine import compute_cost, predict_logit
 from ._parallel import blas_thread_limit
@@ -116,9 +116,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         "solver": [StrOptions({*OPTIMIZERS, "lbfgs"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_decay": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [_checks.IntervalNotBool(Integral, 1, None, closed="left")],
         "batch_size": [
-            Interval(Integral, 1, None, closed="left"),
+            _checks.IntervalNotBool(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
             None,
         ],
@@ -133,7 +133,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         "init": [StrOptions({"xavier", "he", "random", "zeros"})],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
+            _checks.IntervalNotBool(Integral, 1, None, closed="left"),
             Options(Real, {np.inf}),
         ],
         "early_stopping": ["boolean"],
@@ -162,9 +162,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """The target of this fit (head, outputs, encoding, attributes)."""
         raise NotImplementedError
 
-    def _class_weights(self, y, incremental):
-        """Per-sample weights that multiply ``sample_weight``, or None."""
-        return None
+    def _apply_class_weights(self, sample_weight, y, incremental, target):
+        """``sample_weight`` times each sample's class weight, if any."""
+        return sample_weight
 
     def _stratify(self, y):
         """What early stopping's split keeps the shares of, or None."""
@@ -240,12 +240,23 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         )
         target = self._check_target(y, classes, continuing, incremental)
         metadata = None if sample_weight is None else {}
-        sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        sample_weight = self._sample_weight(sample_weight, X, y, incremental, target)
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
         keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
         rng = self._fit_rng(incremental, continuing)
         layer_sizes = [X.shape[1], *hidden, target.n_outputs]
+        _checks.check_before_training(
+            self,
+            X,
+            y,
+            sample_weight,
+            layer_sizes,
+            continuing,
+            incremental,
+            batch_rows=self._batch_rows(X.shape[0]),
+            stratified=self._stratify(y) is not None,
+        )
         if continuing:
             coefs, intercepts = self._continued_parameters(layer_sizes)
             history = {
@@ -322,19 +333,28 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 stratify=self._stratify(labels),
                 random_state=seed,
             )
+            _checks.check_split_weights(sample_weight, sw_val, self.validation_fraction)
             state.validation = (X_val, y_val, sw_val)
         if metadata is not None:
             metadata["sample_weight"] = sample_weight
         state.seen = {"X": X, "y": labels, "metadata": metadata}
-        batch_size = self.batch_size
-        if batch_size == "auto":
-            batch_size = min(200, X.shape[0])  # MLPClassifier's
-        if self.solver == "lbfgs":
-            batch_size = None  # L-BFGS is full batch (MLPClassifier ignores it)
+        full = self.solver == "lbfgs" or self.batch_size is None
+        batch_size = None if full else self._batch_rows(X.shape[0])
         data_class = _dask.TrainingSet if state.blockwise else TrainingSet
         state.data = data_class(
             X, y, sample_weight, batch_size, self.shuffle, state.rng
         )
+
+    def _batch_rows(self, n_samples):
+        """Rows per update: ``batch_size``, MLPClassifier's ``"auto"``
+        (``min(200, n_samples)``), or all of them (``None``, and always for
+        L-BFGS, which MLPClassifier's ``batch_size`` does not affect
+        either)."""
+        if self.solver == "lbfgs" or self.batch_size is None:
+            return n_samples
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return min(self.batch_size, n_samples)
 
     def _make_optimizer(self, state, continuing):
         """The optimiser of ``solver`` over ``theta``, or the one of the last
@@ -523,14 +543,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         check_consistent_length(X, y)
         return X, y
 
-    def _sample_weight(self, sample_weight, X, y, incremental):
+    def _sample_weight(self, sample_weight, X, y, incremental, target):
         """``sample_weight`` times the weight of each sample's class."""
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        class_weights = self._class_weights(y, incremental)
-        if class_weights is not None:
-            sample_weight = sample_weight * class_weights.astype(X.dtype)
+        _checks.check_weight_sum(sample_weight, "sample_weight")
+        sample_weight = self._apply_class_weights(sample_weight, y, incremental, target)
         if not sample_weight.sum() > 0:
             raise ValueError(
                 "sample_weight sums to zero: at least one sample needs a "

@@ -21,6 +21,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from . import _checks
 from ._base import BaseNetwork, Target
 from ._callbacks import with_callbacks
 from .activations import log_sigmoid, sigmoid
@@ -48,18 +49,6 @@ def _multilabel_target(n_labels):
         return np.asarray(y, dtype=dtype)
 
     return Target("logistic", n_labels, encode, {"classes_": np.arange(n_labels)})
-
-
-def _check_labels(y):
-    """The sorted unique labels of a 1-D ``y``; an error names ``y`` when its
-    labels mix strings and numbers (they cannot be ordered)."""
-    kinds = {isinstance(v, str) for v in np.asarray(y, dtype=object).ravel()[:10000]}
-    if len(kinds) > 1:
-        raise TypeError(
-            "y mixes string and numeric labels; give every label the same "
-            "type (for example all strings)."
-        )
-    return np.unique(y)
 
 
 class ClassifierNetwork(ClassifierMixin, BaseNetwork):
@@ -110,12 +99,13 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         """The :class:`Target` of this fit; ``y`` must fit in it."""
         if y.ndim == 2:
             return self._check_multilabel(y, continuing)
+        _checks.check_labels(y, classes)
         check_classification_targets(y)
-        labels = _check_labels(y)
+        labels = np.unique(y)
         if continuing:
             return self._continued_target(labels, classes, incremental)
         if classes is not None:
-            classes = _check_labels(np.asarray(classes))
+            classes = np.unique(classes)
             unseen = np.setdiff1d(labels, classes)
             if unseen.size:
                 raise ValueError(
@@ -188,16 +178,21 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
             )
         return _multilabel_target(y.shape[1])
 
-    def _class_weights(self, y, incremental):
-        """The weight of each sample's class (``class_weight``), or None."""
+    def _apply_class_weights(self, sample_weight, y, incremental, target):
+        """``sample_weight`` times the weight of each sample's class
+        (``class_weight``), checked to name ``class_weight`` on bad values."""
         if self.class_weight is None:
-            return None
+            return sample_weight
         if incremental and self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' needs the whole target and cannot "
                 "be used with partial_fit; pass a dict of class weights."
             )
-        return compute_sample_weight(self.class_weight, y)
+        if y.ndim == 2:  # multilabel: scikit-learn's per-output weights
+            weights = compute_sample_weight(self.class_weight, y)
+            return sample_weight * weights.astype(sample_weight.dtype)
+        _checks.check_class_weight(self.class_weight, target.attributes["classes_"])
+        return _checks.apply_class_weight(sample_weight, y, self.class_weight)
 
     def _stratify(self, y):
         """Early stopping's split keeps the class shares (not for multilabel)."""

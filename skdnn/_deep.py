@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._checks import IntervalNotBool
 from ._classifier import ClassifierNetwork
 from ._regressor import RegressorNetwork
 from .activations import ACTIVATIONS
@@ -17,7 +18,7 @@ class HiddenLayers:
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
             "array-like",
-            Interval(Integral, 1, None, closed="left"),
+            IntervalNotBool(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS)), "array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],

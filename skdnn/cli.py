@@ -561,6 +561,17 @@ def _show_progress(model, quiet):
     classifier.set_params(verbose=1)
 
 
+def _last_line(exc):
+    """The last line of an error message, without an ``SomeError: `` prefix.
+
+    When every cross-validation fit fails, scikit-learn raises a
+    ``ValueError`` holding their tracebacks; its last line is the error of
+    the last fit.
+    """
+    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+    return re.sub(r"^[A-Za-z_][\w.]*(Error|Exception): ", "", lines[-1])
+
+
 def _train(args):
     name, X_train, X_test, y_train, y_test, names = _training_data(args)
     scaler = args.scaler or ("none" if name == "catvnoncat" else "standard")
@@ -597,7 +608,9 @@ def _train(args):
                     model, X_train, y_train, cv=folds, n_jobs=args.n_jobs
                 )
             except ValueError as exc:
-                raise CommandError(f"cross-validation failed: {exc}") from None
+                raise CommandError(
+                    f"cross-validation failed: {_last_line(exc)}"
+                ) from None
         print(f"{args.cv}-fold cross-validation {_score_name(args)}:")
         print("  " + "  ".join(f"{s:.4f}" for s in scores))
         print(f"  mean {np.mean(scores):.4f} ± {np.std(scores):.4f}")
@@ -608,6 +621,11 @@ def _train(args):
         model.fit(X_train, y_train)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+    except MemoryError as exc:
+        raise CommandError(
+            f"not enough memory to train: {_last_line(exc)}; use narrower "
+            "--hidden-layer-sizes or a smaller --batch-size"
+        ) from None
     print(f"held-out {_score_name(args)}: {_held_out(model, X_test, y_test, args)}")
     fitted = model[-1]
     fitted.set_params(verbose=0)

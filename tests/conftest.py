@@ -1,6 +1,6 @@
 """Fixtures shared by the tests: the course's cat images, found through
 ``$SKDNN_DATA`` (the tests never download anything), and one local dask
-cluster for the whole session."""
+cluster for the whole session; and hypothesis's settings profile, "ci"."""
 
 import json
 import logging
@@ -10,6 +10,16 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+
+try:
+    from hypothesis import settings
+except ImportError:  # tests/test_fuzz.py skips then
+    pass
+else:
+    # The same examples on every run (no example database), so that a CI
+    # failure reproduces; HYPOTHESIS_PROFILE=default explores new ones.
+    settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIGURES = SHARED / "reference" / "course_figures.json"

@@ -226,6 +226,14 @@ ERRORS = {
     ),
     "bad hyper-parameter": (["train", "--learning-rate", "-1"], "learning_rate"),
     "bad cv": (["train", "--cv", "1"], "--cv"),
+    "too wide for memory": (
+        ["train", "--dataset", "breast_cancer", "--hidden-layer-sizes", "1000000000"],
+        "hidden_layer_sizes=(1000000000,)",
+    ),
+    "too wide for memory, no cv": (
+        ["train", "--cv", "0", "--hidden-layer-sizes", "1000000000"],
+        "hidden_layer_sizes=(1000000000,)",
+    ),
     "bad test size": (["train", "--test-size", "1.5"], "--test-size"),
     "unwritable model file": (
         [

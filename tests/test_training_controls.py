@@ -173,8 +173,9 @@ def test_one_batch_of_all_samples_is_full_batch(make, data, weights, solver, wei
     # shuffled every epoch: only the order of the sums changes
     one_batch = make(solver=solver, batch_size=X.shape[0], shuffle=True)
     one_batch.fit(X, y, sample_weight=sample_weight)
-    np.testing.assert_allclose(one_batch.loss_curve_, full.loss_curve_, rtol=1e-10)
-    assert_same_parameters(one_batch, full, rtol=1e-10)
+    # (Adam divides by sqrt(s): the order of the sums shows at 1.5e-10)
+    np.testing.assert_allclose(one_batch.loss_curve_, full.loss_curve_, rtol=1e-9)
+    assert_same_parameters(one_batch, full, rtol=1e-9)
     assert one_batch.t_ == full.t_ == 30 * X.shape[0]
 
 
