@@ -276,8 +276,8 @@ def linear_backward(dZ, A_prev, W, inv_sw_sum, alpha, dW_out=None, db_out=None):
     dW = np.matmul(A_prev.T, dZ, out=dW_out)
     if inv_sw_sum != 1:
         dW *= inv_sw_sum
-    if alpha:
-        dW += (alpha * inv_sw_sum) * W
+    if alpha:  # dW += (alpha / sum(s)) W, in place
+        update_parameters(dW.reshape(-1), W.reshape(-1), -alpha * inv_sw_sum)
     db = np.sum(dZ, axis=0, out=db_out)
     if inv_sw_sum != 1:
         db *= inv_sw_sum

@@ -12,6 +12,8 @@ in skdnn scales a gradient.
 Adding an optimiser is one class and one entry of :data:`OPTIMIZERS`.
 """
 
+import math
+
 import numpy as np
 
 from ._engine import update_parameters
@@ -139,11 +141,13 @@ class AdamOptimizer(BaseOptimizer):
         np.multiply(dtheta, dtheta, out=dtheta)
         s *= self.beta_2
         update_parameters(s, dtheta, self.beta_2 - 1)  # s += (1 - beta_2) dtheta^2
+        # v_hat / (sqrt(s_hat) + eps) = c v / (sqrt(s) + eps c), c = sqrt(s_corr);
+        # Python floats (math, not np.sqrt) keep float32 math in float32
+        c = math.sqrt(s_correction)
         np.sqrt(s, out=step)
-        step *= 1 / np.sqrt(s_correction)
-        step += self.epsilon
-        np.divide(v, step, out=step)  # v / (sqrt(s_hat) + epsilon), times
-        update_parameters(theta, step, self.learning_rate / v_correction)
+        step += self.epsilon * c
+        np.divide(v, step, out=step)
+        update_parameters(theta, step, self.learning_rate * c / v_correction)
 
     def __getstate__(self):
         state = dict(vars(self))
