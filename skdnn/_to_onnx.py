@@ -42,9 +42,9 @@ def to_onnx(model, X_sample=None, *, options=None, target_opset=None):
         one input per column. For a bare skdnn estimator the default is one
         row of zeros in the model's dtype.
     options : dict, default=None
-        skl2onnx's conversion options. Classifiers take ``zipmap``: ``True``
-        (the default) gives the probabilities as a list of ``{label:
-        probability}`` dicts, in float32; ``False`` as a tensor
+        The conversion options of skl2onnx. Classifiers take ``zipmap``:
+        ``True`` (the default) gives the probabilities as a list of
+        ``{label: probability}`` dicts, in float32; ``False`` as a tensor
         ``(n_samples, n_classes)`` in the model's dtype; ``"columns"`` as
         one output per class.
     target_opset : int or dict, default=None

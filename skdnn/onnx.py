@@ -304,10 +304,10 @@ def _declare_operator(scope, model, inputs):
 
 
 def parse_classifier(scope, model, inputs, custom_parsers=None):
-    """Declare a classifier's outputs: a label and probabilities, then
-    ``ZipMap`` unless the option ``zipmap`` is False.
+    """Declare a classifier's outputs, a label and probabilities.
 
-    This is skl2onnx's parser of the classifiers.
+    This is skl2onnx's parser of the classifiers; ``ZipMap`` follows unless
+    the option ``zipmap`` is False.
 
     Parameters
     ----------
@@ -555,7 +555,7 @@ def convert(model, X_sample=None, *, options=None, target_opset=None):
         A few rows of input; for a bare skdnn estimator the default is one
         row of zeros in the model's dtype.
     options : dict, default=None
-        skl2onnx's conversion options, such as ``{"zipmap": False}``.
+        The conversion options of skl2onnx, such as ``{"zipmap": False}``.
     target_opset : int or dict, default=None
         The ONNX opset; skl2onnx's latest tested one by default.
 
