@@ -2,6 +2,7 @@
 
 from ._deep import DeepBinaryClassifier, DeepClassifier, DeepRegressor
 from ._logistic import LogisticRegressionGD
+from ._to_onnx import to_onnx
 from .persistence import load_model, save_model
 
 __version__ = "0.1.0.dev0"
@@ -13,5 +14,6 @@ __all__ = [
     "LogisticRegressionGD",
     "load_model",
     "save_model",
+    "to_onnx",
     "__version__",
 ]

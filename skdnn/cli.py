@@ -1,4 +1,5 @@
-"""The ``skdnn`` command line: ``train``, ``search``, ``predict`` and ``info``.
+"""The ``skdnn`` command line: ``train``, ``search``, ``predict``, ``info`` and
+``export``.
 
 ``skdnn train`` with no arguments runs the main job on built-in data: it
 cross-validates ``StandardScaler`` + ``DeepBinaryClassifier`` on
@@ -335,6 +336,7 @@ def build_parser():
     )
     info.add_argument("model", type=Path, metavar="MODEL.h5")
     info.set_defaults(handler=_info)
+    _add_export_command(commands)
     return parser
 
 
@@ -901,6 +903,69 @@ def _info(args):
             text = json.dumps(value) if isinstance(value, list) else value
             print(f"{key:<{width}}  {text}")
     return 0
+
+
+# -- export ------------------------------------------------------------------------
+
+
+def _add_export_command(commands):
+    """``skdnn export MODEL.h5 MODEL.onnx``."""
+    export = commands.add_parser(
+        "export",
+        help="convert a saved model to ONNX",
+        description=(
+            "Convert a model file written by 'skdnn train --out' to an ONNX "
+            "file, which onnxruntime (or any ONNX runtime) runs without Python "
+            "or skdnn. Needs the onnx extra: pip install 'skdnn[onnx]'."
+        ),
+    )
+    export.add_argument("model", type=Path, metavar="MODEL.h5")
+    export.add_argument("output", type=Path, metavar="MODEL.onnx")
+    export.add_argument(
+        "--no-zipmap",
+        action="store_true",
+        help="give a classifier's probabilities as one tensor (n_samples, "
+        "n_classes) in the model's dtype, not as a list of {label: "
+        "probability} dicts in float32 (ONNX's ZipMap, the default)",
+    )
+    export.set_defaults(handler=_export)
+
+
+def _export(args):
+    from ._to_onnx import to_onnx
+
+    model = _load(args.model)
+    options = (
+        {"zipmap": False} if args.no_zipmap and hasattr(model, "classes_") else None
+    )
+    try:
+        onnx_model = to_onnx(model, options=options)
+    except ImportError as exc:
+        raise CommandError(str(exc).splitlines()[0]) from None
+    except ValueError as exc:
+        raise CommandError(f"cannot export {args.model}: {exc}") from None
+    try:
+        args.output.write_bytes(onnx_model.SerializeToString())
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write {args.output}: {exc.strerror or exc}"
+        ) from None
+    graph = onnx_model.graph
+    outputs = ", ".join(output.name for output in graph.output)
+    print(
+        f"{type(model).__name__} from {args.model} saved to {args.output} "
+        f"(ONNX opset {_opset(onnx_model)}): input "
+        f"{graph.input[0].name!r}, {model.n_features_in_} "
+        f"{model.coefs_[0].dtype} features; outputs {outputs}"
+    )
+    return 0
+
+
+def _opset(onnx_model):
+    """The version of the main ONNX domain the graph uses."""
+    return next(
+        o.version for o in onnx_model.opset_import if o.domain in ("", "ai.onnx")
+    )
 
 
 def main(argv=None):
