@@ -115,6 +115,7 @@ GALLERY_ORDER = [
     "plot_logistic_regression_cats.py",
     "plot_l_layer_cats.py",
     "plot_grid_search.py",
+    "plot_digits_classifier.py",
 ]
 
 
