@@ -309,6 +309,8 @@ def test_build_succeeds_with_warnings_as_errors(built_site, record_property):
         "index",
         "getting_started",
         "course",
+        "classification",
+        "regression",
         "mlp",
         "training",
         "speed",
@@ -318,7 +320,15 @@ def test_build_succeeds_with_warnings_as_errors(built_site, record_property):
         "auto_examples/index",
         "generated/benchmark_results",
         "generated/skdnn.DeepBinaryClassifier",
+        "generated/skdnn.DeepClassifier",
+        "generated/skdnn.DeepRegressor",
+        "generated/skdnn.heads.softmax_loss",
+        "generated/skdnn._solvers.SGDOptimizer",
+        "generated/skdnn._trainers.PackedParameters",
+        "generated/skdnn._trainers.LbfgsTrainer",
         "generated/skdnn._engine.backward_propagation",
+        "auto_examples/plot_housing_neuron",
+        "auto_examples/plot_digits_classifier",
     ]:
         assert (html / f"{page}.html").is_file(), page
 
