@@ -24,10 +24,16 @@ import time
 from pathlib import Path
 
 import pytest
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import skdnn
-from skdnn import DeepBinaryClassifier, LogisticRegressionGD, persistence
+from skdnn import (
+    DeepBinaryClassifier,
+    DeepClassifier,
+    DeepRegressor,
+    LogisticRegressionGD,
+    persistence,
+)
 from skdnn.datasets import load_catvnoncat
 
 pytestmark = pytest.mark.docs
@@ -469,7 +475,13 @@ def _table_rows(text):
 
 def test_mlp_table_has_every_parameter():
     rows = _table_rows((DOCS / "mlp.rst").read_text())
-    for estimator in (MLPClassifier(), DeepBinaryClassifier()):
+    for estimator in (
+        MLPClassifier(),
+        MLPRegressor(),
+        DeepClassifier(),
+        DeepRegressor(),
+        DeepBinaryClassifier(),
+    ):
         missing = set(estimator.get_params()) - rows
         assert not missing, f"docs/mlp.rst has no row for {sorted(missing)}"
 
