@@ -107,6 +107,8 @@ html_sidebars = {
         "index",
         "getting_started",
         "course",
+        "classification",
+        "regression",
         "mlp",
         "training",
         "model_files",

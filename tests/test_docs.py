@@ -24,10 +24,16 @@ import time
 from pathlib import Path
 
 import pytest
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import skdnn
-from skdnn import DeepBinaryClassifier, LogisticRegressionGD, persistence
+from skdnn import (
+    DeepBinaryClassifier,
+    DeepClassifier,
+    DeepRegressor,
+    LogisticRegressionGD,
+    persistence,
+)
 from skdnn.datasets import load_catvnoncat
 
 pytestmark = pytest.mark.docs
@@ -309,6 +315,8 @@ def test_build_succeeds_with_warnings_as_errors(built_site, record_property):
         "index",
         "getting_started",
         "course",
+        "classification",
+        "regression",
         "mlp",
         "training",
         "speed",
@@ -318,7 +326,15 @@ def test_build_succeeds_with_warnings_as_errors(built_site, record_property):
         "auto_examples/index",
         "generated/benchmark_results",
         "generated/skdnn.DeepBinaryClassifier",
+        "generated/skdnn.DeepClassifier",
+        "generated/skdnn.DeepRegressor",
+        "generated/skdnn.heads.softmax_loss",
+        "generated/skdnn._solvers.SGDOptimizer",
+        "generated/skdnn._trainers.PackedParameters",
+        "generated/skdnn._trainers.LbfgsTrainer",
         "generated/skdnn._engine.backward_propagation",
+        "auto_examples/plot_housing_neuron",
+        "auto_examples/plot_digits_classifier",
     ]:
         assert (html / f"{page}.html").is_file(), page
 
@@ -459,7 +475,13 @@ def _table_rows(text):
 
 def test_mlp_table_has_every_parameter():
     rows = _table_rows((DOCS / "mlp.rst").read_text())
-    for estimator in (MLPClassifier(), DeepBinaryClassifier()):
+    for estimator in (
+        MLPClassifier(),
+        MLPRegressor(),
+        DeepClassifier(),
+        DeepRegressor(),
+        DeepBinaryClassifier(),
+    ):
         missing = set(estimator.get_params()) - rows
         assert not missing, f"docs/mlp.rst has no row for {sorted(missing)}"
 

@@ -23,7 +23,8 @@ def _example(script, figures, *, needs_cats, prints=(), slow=False):
 
 # The script, the figures it writes, whether it needs the cat pictures, and
 # lines of its output. Wall times on 2 idle cores: about 4 s for each cat
-# script, 10 s for the grid search (18 fits and a refit), and two to four
+# script, 2 s for the housing neuron, 3 s for the digits (six fits of each
+# estimator), 10 s for the grid search (18 fits and a refit), and two to four
 # times that when other jobs share the cores: the grid search is marked slow.
 EXAMPLE_RUNS = [
     _example(
@@ -42,6 +43,26 @@ EXAMPLE_RUNS = [
         prints=[
             "2-layer (7,): train accuracy 1.000, test accuracy 0.72",
             "L-layer (20, 7, 5): train accuracy 0.986, test accuracy 0.80",
+        ],
+    ),
+    _example(
+        "plot_housing_neuron.py",
+        ["housing_neuron_fit.png", "housing_neuron_cost.png"],
+        needs_cats=False,
+        prints=[
+            "w = 149.6, b = -100.2 (true: 150, -100)",
+            "R^2 = 0.9925 after 699 iterations",
+            "random_state=2: w = -0.42",
+        ],
+    ),
+    _example(
+        "plot_digits_classifier.py",
+        ["digits_classifier_loss.png", "digits_classifier_mistakes.png"],
+        needs_cats=False,
+        prints=[
+            "1347 training and 450 test digits, 10 classes",
+            "estimator         test accuracy  epochs  fit time",
+            "out_activation_='softmax', n_outputs_=10",
         ],
     ),
     _example(

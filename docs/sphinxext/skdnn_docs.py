@@ -111,9 +111,11 @@ class ArgparseHelp(SphinxDirective):
 
 #: The gallery's order: the course's order, then everything else by name.
 GALLERY_ORDER = [
+    "plot_housing_neuron.py",
     "plot_logistic_regression_cats.py",
     "plot_l_layer_cats.py",
     "plot_grid_search.py",
+    "plot_digits_classifier.py",
 ]
 
 
