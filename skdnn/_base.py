@@ -233,6 +233,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 "partial_fit does not support early_stopping=True (as in "
                 "MLPClassifier): hold out a validation set yourself, or use fit."
             )
+        if incremental and self.solver == "lbfgs":
+            raise ValueError(
+                "partial_fit needs a stochastic solver (as in MLPClassifier); "
+                "solver='lbfgs' is not: use solver='adam' or 'sgd', or fit."
+            )
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         blockwise = _dask.is_dask_collection(X)  # the one place that asks
         X, y, sample_weight = self._validate_training_data(
@@ -244,6 +249,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
         keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
+        if self.solver == "lbfgs" and any(keep < 1 for keep in keep_probs):
+            raise ValueError(
+                "dropout makes the cost random, and solver='lbfgs' needs the "
+                "same cost at every evaluation: use solver='adam' or 'sgd' with "
+                "dropout, or dropout=0."
+            )
         rng = self._fit_rng(incremental, continuing)
         layer_sizes = [X.shape[1], *hidden, target.n_outputs]
         _checks.check_before_training(
@@ -427,9 +438,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         divergence = _DivergenceGuard(self, state)
         with _deferred_interrupt() as interrupted, np.errstate(all="ignore"):
 
-            def on_epoch(cost):
-                """After every epoch: record, validate, monitor; true to stop."""
-                divergence.check(cost)
+            def on_epoch(cost, start_cost=None):
+                """After every epoch: record, validate, monitor; true to stop.
+                ``start_cost`` is the cost of the first batch of the fit, before
+                any update (mini-batches only)."""
+                divergence.check(cost, start_cost)
                 self._record(state, cost)
                 monitored = cost
                 if state.validation is not None:
@@ -512,13 +525,17 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _summarize_history(self):
         """MLPClassifier's summaries of the history: ``loss_``, ``best_loss_``
-        (None with early stopping), ``best_validation_score_`` and
-        ``validation_scores_`` (None without)."""
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
-        stopped_early = bool(getattr(self, "validation_loss_curve_", None))
-        self.best_loss_ = None if stopped_early else min(self.loss_curve_)
+        (None with early stopping), ``best_validation_score_`` (the score of
+        the kept parameters, those of the lowest validation loss) and
+        ``validation_scores_`` (None without early stopping)."""
+        curve = self.loss_curve_
+        self.loss_ = curve[-1] if curve else None
+        validation = getattr(self, "validation_loss_curve_", None)
+        stopped_early = bool(validation)
+        self.best_loss_ = None if stopped_early or not curve else min(curve)
         if stopped_early:
-            self.best_validation_score_ = max(self.validation_scores_)
+            best = int(np.argmin(validation))
+            self.best_validation_score_ = self.validation_scores_[best]
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
@@ -610,7 +627,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _diverged(self, what, iteration):
         return (
-            f"Gradient descent diverged: {what} at iteration {iteration}. Lower "
+            f"Training (solver={self.solver!r}) diverged: {what} at iteration "
+            f"{iteration}. Lower "
             f"learning_rate (now {self.learning_rate!r}) or scale the features, "
             "for example with sklearn.preprocessing.StandardScaler."
         )
@@ -683,13 +701,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
 def _output(X, network, transform, args):
     """``transform(logit, *args)`` of the rows of ``X`` (a chunk or a dask
-    block). A logit that is NaN (an overflow to ``inf - inf`` in a hidden
-    layer, from features of the order of 1e300) raises instead of becoming a
-    silent class 0."""
+    block). A logit that is not finite (an overflow, or ``inf - inf`` in a
+    hidden layer, from features of the order of 1e300) raises instead of
+    becoming a silent class 0 or a NaN probability."""
     logit = predict_logit(X, *network)
-    nan = np.isnan(logit)
-    if nan.any():
-        rows = np.flatnonzero(nan)
+    bad = ~np.isfinite(logit)
+    if bad.any():
+        rows = np.flatnonzero(bad.any(axis=1) if bad.ndim == 2 else bad)
         raise ValueError(
             f"X is too large for this network: the activations overflow on "
             f"{rows.size} row{'s' if rows.size > 1 else ''} (row {rows[0]} first, "
@@ -802,18 +820,23 @@ class _DivergenceGuard:
         self.baseline = HEADS[state.target.head].baseline(Y, data.sample_weight)
         self.first = None
 
-    def check(self, cost):
-        """Raise ``ValueError`` if the epoch's ``cost`` has diverged."""
+    def check(self, cost, start_cost=None):
+        """Raise ``ValueError`` if the epoch's ``cost`` has diverged.
+        ``start_cost``, with mini-batches, is the first batch's cost before
+        any update: the reference, since a first epoch of many updates may
+        already have exploded."""
         epoch = self.state.history["n_iter_"]
         if self.first is None:
-            if not np.isfinite(cost):
+            first = cost if start_cost is None else start_cost
+            if not np.isfinite(first):
                 raise ValueError(
-                    f"The cost of the initial parameters is {cost}: the features "
+                    f"The cost of the initial parameters is {first}: the features "
                     "or weights are too large to compute with. Scale the features, "
                     "for example with sklearn.preprocessing.StandardScaler."
                 )
-            self.first = cost
-            return
+            self.first = first
+            if start_cost is None:
+                return
         limit = self.FACTOR * max(self.first, self.baseline)
         if not np.isfinite(cost) or cost > limit:
             raise ValueError(

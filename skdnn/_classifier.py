@@ -244,7 +244,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
 
         Returns
         -------
-        logit : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+        logit : ndarray of shape (n_samples,) or (n_samples, `n_outputs_`)
             For two classes ``log(p / (1 - p))`` with ``p`` the probability of
             ``classes_[1]``; otherwise one column per class (or label).
         """
@@ -255,8 +255,10 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         return None if self.n_outputs_ == 1 else self.n_outputs_
 
     def predict_proba(self, X):
-        """Probability of each class: ``[1 - A[L], A[L]]`` for two classes,
-        the softmax for more, each label's sigmoid for multilabel targets.
+        """Probability of each class.
+
+        ``[1 - A[L], A[L]]`` for two classes, the softmax for more, each
+        label's sigmoid for multilabel targets.
 
         Parameters
         ----------
@@ -292,9 +294,11 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         return self._predict(X, _log_proba, self.out_activation_, n_columns=n)
 
     def predict(self, X):
-        """Predicted class: ``classes_[1]`` where ``A[L] > 0.5`` (two
-        classes), the most probable class (more), or the 0/1 indicator of
-        every label with ``A[L] > 0.5`` (multilabel).
+        """Predicted class of each sample.
+
+        ``classes_[1]`` where ``A[L] > 0.5`` (two classes), the most probable
+        class (more), or the 0/1 indicator of every label with
+        ``A[L] > 0.5`` (multilabel).
 
         Parameters
         ----------

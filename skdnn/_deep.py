@@ -71,7 +71,7 @@ class HiddenLayers:
 
 
 _COMMON_PARAMETERS = """
-    activation : {"relu", "leaky_relu", "tanh", "sigmoid", "logistic", \\
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid", "logistic", \
             "identity"} or list of them, default="relu"
         Activation of the hidden layers, one for all or one per hidden layer.
         ``leaky_relu`` has slope 0.01 and ``logistic`` is another name for
@@ -176,8 +176,9 @@ _COMMON_ATTRIBUTES = """
 
 class DeepClassifier(HiddenLayers, ClassifierNetwork):
     __doc__ = (
-        """Multi-layer network for any classification target: binary,
-    multiclass or multilabel.
+        """Multi-layer network for any classification target.
+
+    Binary, multiclass or multilabel.
 
     A drop-in for MLPClassifier (its defaults and parameter names, with
     ``learning_rate`` for its ``learning_rate_init``), on the engine of the

@@ -81,7 +81,7 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, `n_outputs_`)
             One column per output, 1-D for a single output.
         """
         check_is_fitted(self)

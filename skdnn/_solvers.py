@@ -58,8 +58,9 @@ class GradientDescentOptimizer(BaseOptimizer):
 
 
 class MomentumOptimizer(BaseOptimizer):
-    """The course's momentum (``update_parameters_with_momentum``), a running
-    average of the gradients::
+    """The course's momentum (``update_parameters_with_momentum``).
+
+    A running average of the gradients::
 
         v := beta v + (1 - beta) dtheta
         theta := theta - learning_rate v
@@ -79,8 +80,9 @@ class MomentumOptimizer(BaseOptimizer):
 
 
 class SGDOptimizer(BaseOptimizer):
-    """scikit-learn's ``solver="sgd"`` (``SGDOptimizer``), so that
-    MLPClassifier's settings carry over::
+    """scikit-learn's ``solver="sgd"`` (``SGDOptimizer``).
+
+    The same update, so that MLPClassifier's settings carry over::
 
         v := momentum v - learning_rate dtheta
         theta := theta + v                                   (plain)
@@ -114,11 +116,13 @@ class SGDOptimizer(BaseOptimizer):
 
 
 class AdamOptimizer(BaseOptimizer):
-    """Adam (``update_parameters_with_adam``), with bias correction::
+    """Adam (``update_parameters_with_adam``).
 
-    v := beta_1 v + (1 - beta_1) dtheta        v_hat = v / (1 - beta_1^t)
-    s := beta_2 s + (1 - beta_2) dtheta^2      s_hat = s / (1 - beta_2^t)
-    theta := theta - learning_rate v_hat / (sqrt(s_hat) + epsilon)
+    With bias correction::
+
+        v := beta_1 v + (1 - beta_1) dtheta        v_hat = v / (1 - beta_1^t)
+        s := beta_2 s + (1 - beta_2) dtheta^2      s_hat = s / (1 - beta_2^t)
+        theta := theta - learning_rate v_hat / (sqrt(s_hat) + epsilon)
     """
 
     def __init__(

@@ -189,20 +189,24 @@ def run_epochs(trainer, data, epochs, on_epoch):
     true to stop.
 
     The cost of an epoch of mini-batches is the weighted mean of the batch
-    costs, each before its update; a batch with no weight is skipped.
+    costs, each before its update; a batch with no weight is skipped. The
+    first epoch also hands over its first batch's cost, the cost before any
+    update.
     """
     for epoch in epochs:
         trainer.optimizer.start_epoch(epoch)
         if data.full_batch:
-            cost = trainer.step(data.X, data.y, data.sample_weight)
-        else:
-            total = 0.0
-            for X, y, sample_weight in data.batches():
-                weight = sample_weight.sum()
-                if weight > 0:
-                    total += weight * trainer.step(X, y, sample_weight)
-            cost = total / data.weight
-        if on_epoch(cost):
+            if on_epoch(trainer.step(data.X, data.y, data.sample_weight)):
+                return
+            continue
+        total, costs = 0.0, []
+        for X, y, sample_weight in data.batches():
+            weight = sample_weight.sum()
+            if weight > 0:
+                costs.append(trainer.step(X, y, sample_weight))
+                total += weight * costs[-1]
+        start_cost = costs[0] if epoch == epochs[0] and costs else None
+        if on_epoch(total / data.weight, start_cost):
             return
 
 
@@ -305,12 +309,24 @@ class LbfgsTrainer(GradientTrainer):
             options={"maxiter": len(epochs), "maxfun": self.max_fun, "gtol": self.gtol},
         )
         self.params.theta[...] = result.x
+        if result.nit == 0:  # converged at the start (a zero gradient)
+            on_epoch(float(result.fun))
         if result.status == 1:  # stopped on maxiter or maxfun
-            limit = "max_fun" if result.nfev >= self.max_fun else "max_iter"
+            over_fun = result.nfev >= self.max_fun
+            limit, value = (
+                ("max_fun", self.max_fun) if over_fun else ("max_iter", len(epochs))
+            )
             warnings.warn(
-                f"lbfgs stopped on {limit}={getattr(self, limit, len(epochs))} "
-                f"before converging ({result.message}); raise {limit} or "
-                "scale the features.",
+                f"lbfgs stopped on {limit}={value} before converging "
+                f"({result.message}); raise {limit} or scale the features.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+        elif result.status == 2:  # the line search failed
+            warnings.warn(
+                f"lbfgs stopped early: {result.message}. The cost may be "
+                "at a minimum to the precision of its dtype, or badly scaled: "
+                "scale the features, or try solver='adam'.",
                 ConvergenceWarning,
                 stacklevel=6,
             )

@@ -275,3 +275,50 @@ def test_bad_targets_leave_the_model_untouched(make, y, match, iris):
     assert vars(est).keys() == before.keys()
     for W, V in zip(est.coefs_, before["coefs_"], strict=True):
         np.testing.assert_array_equal(W, V)
+
+
+# -- found in review ----------------------------------------------------------------
+
+
+def test_a_first_epoch_that_explodes_is_divergence():
+    """The reference of the divergence rule is the first batch's cost, before
+    any update: an epoch of sgd at learning_rate=5 on unscaled digits ends at
+    1e7 and must not pass."""
+    X, y = load_digits(return_X_y=True)
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate \(now 5\)"):
+        DeepClassifier((32,), solver="sgd", learning_rate=5, random_state=0).fit(X, y)
+
+
+def test_best_validation_score_is_that_of_the_kept_parameters(iris):
+    X, y = iris
+    est = _fast(DeepClassifier, early_stopping=True, max_iter=100).fit(X, y)
+    best = int(np.argmin(est.validation_loss_curve_))
+    assert est.best_validation_score_ == est.validation_scores_[best]
+
+
+def test_lbfgs_refuses_partial_fit_and_dropout(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="partial_fit needs a stochastic solver"):
+        _fast(DeepClassifier, solver="lbfgs").partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="dropout makes the cost random"):
+        _fast(DeepClassifier, solver="lbfgs", dropout=0.2).fit(X, y)
+
+
+def test_lbfgs_from_a_dead_start_records_its_one_cost():
+    """A ReLU output that starts off for every row has a zero gradient:
+    L-BFGS stops at once, and the history still has the cost."""
+    size = np.linspace(0.3, 3, 50).reshape(-1, 1)
+    price = np.maximum(0, 150 * size.ravel() - 100)
+    dead = DeepRegressor((), out_activation="relu", solver="lbfgs", random_state=2)
+    dead.fit(size, price)
+    assert dead.n_iter_ == len(dead.loss_curve_) == 1
+    assert dead.loss_ == dead.best_loss_ == dead.loss_curve_[0]
+
+
+def test_non_finite_logits_name_x_for_multiclass(iris):
+    X, y = iris
+    clf = _fast(DeepClassifier, activation="identity").fit(X, y)
+    huge = np.full((3, X.shape[1]), 1e308)
+    huge[0] = 0.0
+    with pytest.raises(ValueError, match=r"X is too large.*on 2 rows \(row 1 first"):
+        clf.predict_proba(huge)
