@@ -2,6 +2,7 @@
 clear error for every kind of damaged or foreign file."""
 
 import json
+import re
 import shutil
 
 import h5py
@@ -14,7 +15,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skdnn
-from skdnn import DeepBinaryClassifier, LogisticRegressionGD, load_model, save_model
+from skdnn import (
+    DeepBinaryClassifier,
+    LogisticRegressionGD,
+    load_model,
+    persistence,
+    save_model,
+)
 from skdnn.persistence import FORMAT_VERSION, _decode, _encode
 
 LABELS = {
@@ -150,7 +157,8 @@ def test_file_layout(model_file):
     """The documented layout: readable with plain h5py, no pickled objects."""
     with h5py.File(model_file, "r") as f:
         assert f.attrs["skdnn_format"] == "skdnn.model"
-        assert f.attrs["format_version"] == FORMAT_VERSION == 1
+        assert f.attrs["format_version"] == FORMAT_VERSION == 2
+        assert re.fullmatch(r"[0-9a-f]{64}", f.attrs["sha256"])
         assert f.attrs["skdnn_version"] == skdnn.__version__
         assert f.attrs["estimator"] == "DeepBinaryClassifier"
         params = json.loads(f.attrs["params"])
@@ -250,10 +258,14 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_temporary(
     X, y = make_data()
     other = make_estimator("logistic").fit(X, y)
 
-    def fail(*args, **kwargs):
-        raise RuntimeError("disk full")
+    write = persistence._write_value
 
-    monkeypatch.setattr("skdnn.persistence._write_classes", fail)
+    def fail(f, key, value):  # half the file is written when the disk fills
+        if key == "fitted/classes_":
+            raise RuntimeError("disk full")
+        write(f, key, value)
+
+    monkeypatch.setattr(persistence, "_write_value", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         save_model(other, model_file)
     assert model_file.read_bytes() == before
@@ -322,7 +334,8 @@ def test_foreign_hdf5_file(tmp_path):
 def test_newer_format_version(model_file):
     with h5py.File(model_file, "r+") as f:
         f.attrs["format_version"] = FORMAT_VERSION + 1
-    with pytest.raises(ValueError, match="format version 2") as excinfo:
+    newer = f"format version {FORMAT_VERSION + 1}"
+    with pytest.raises(ValueError, match=newer) as excinfo:
         load_model(model_file)
     message = str(excinfo.value)
     assert str(model_file) in message
