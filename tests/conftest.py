@@ -11,6 +11,15 @@ import h5py
 import numpy as np
 import pytest
 
+try:
+    from hypothesis import settings
+except ImportError:  # the property-based tests skip themselves
+    pass
+else:
+    # Reproducible runs: the same examples every time, no example database.
+    settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIGURES = SHARED / "reference" / "course_figures.json"
 
