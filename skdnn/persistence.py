@@ -403,8 +403,9 @@ def _stored_values(estimator, params):
     for name in ("coefs_", "intercepts_"):
         for layer, array in enumerate(getattr(estimator, name)):
             values[f"fitted/{name}/{layer}"] = np.asarray(array)
-    classes, dtype = _stored_classes(estimator.classes_)
-    values["fitted/classes_"], values["fitted/classes_@dtype"] = classes, dtype
+    if hasattr(estimator, "classes_"):  # a regressor has none
+        classes, dtype = _stored_classes(estimator.classes_)
+        values["fitted/classes_"], values["fitted/classes_@dtype"] = classes, dtype
     for name, required in CURVES.items():
         if required or hasattr(estimator, name):
             curve = np.asarray(getattr(estimator, name), dtype=np.float64)
