@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import h5py
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
@@ -191,6 +192,7 @@ def files(tmp_path_factory, cancer_csv):
     wide = folder / "wide.npy"
     np.save(wide, np.zeros((3, 7)))
     return {
+        **_damaged_models(model, folder),
         "model": model,
         "text": text,
         "words": words,
@@ -199,6 +201,30 @@ def files(tmp_path_factory, cancer_csv):
         "csv": cancer_csv,
         "dir": folder,
     }
+
+
+def _damaged_models(model, folder):
+    """Copies of ``model``: a flipped bit in a weight (the checksum catches
+    it), NaN weights in a version-1 file (no checksum), a string heap that
+    would make HDF5 loop forever, and a FIFO where the model should be."""
+    data = model.read_bytes()
+    with h5py.File(model, "r") as f:
+        weights = f["fitted/coefs_/0"].id.get_offset()
+    paths = {name: folder / f"{name}.h5" for name in ("flipped", "nan", "heap", "fifo")}
+    flipped = bytearray(data)
+    flipped[weights] ^= 1
+    paths["flipped"].write_bytes(flipped)
+    paths["nan"].write_bytes(data)
+    with h5py.File(paths["nan"], "r+") as f:
+        del f.attrs["sha256"]
+        f.attrs["format_version"] = 1
+        f["fitted/coefs_/0"][0, 0] = np.nan
+    heap = bytearray(data)
+    start = heap.index(b"GCOL")
+    heap[start + 16 : start + 32] = bytes(16)  # a free-space object of size 0
+    paths["heap"].write_bytes(heap)
+    os.mkfifo(paths["fifo"])  # opening it for reading would block
+    return paths
 
 
 ERRORS = {
@@ -254,6 +280,12 @@ ERRORS = {
     "missing columns": (["predict", "{model}", "{short}"], "lacks the model's feature"),
     "wrong width": (["predict", "{model}", "{wide}"], "takes 30 features"),
     "info on a text file": (["info", "{text}"], "not an HDF5 file"),
+    "flipped bit": (["predict", "{flipped}", "{csv}"], "damaged: checksum mismatch"),
+    "info on a flipped bit": (["info", "{flipped}"], "damaged: checksum mismatch"),
+    "nan weights": (["predict", "{nan}", "{csv}"], "holds NaN or infinite values"),
+    "heap hdf5 loops on": (["info", "{heap}"], "global heap collection at byte"),
+    "fifo": (["info", "{fifo}"], "is not a regular file"),
+    "predict from a fifo": (["predict", "{fifo}", "{csv}"], "is not a regular file"),
 }
 
 

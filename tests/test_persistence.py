@@ -1,20 +1,30 @@
 """``save_model`` / ``load_model``: exact round trips without pickle, and a
 clear error for every kind of damaged or foreign file."""
 
+import hashlib
 import json
+import os
+import re
 import shutil
+import tracemalloc
 
 import h5py
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skdnn
-from skdnn import DeepBinaryClassifier, LogisticRegressionGD, load_model, save_model
+from skdnn import (
+    DeepBinaryClassifier,
+    LogisticRegressionGD,
+    load_model,
+    persistence,
+    save_model,
+)
 from skdnn.persistence import FORMAT_VERSION, _decode, _encode
 
 LABELS = {
@@ -150,7 +160,8 @@ def test_file_layout(model_file):
     """The documented layout: readable with plain h5py, no pickled objects."""
     with h5py.File(model_file, "r") as f:
         assert f.attrs["skdnn_format"] == "skdnn.model"
-        assert f.attrs["format_version"] == FORMAT_VERSION == 1
+        assert f.attrs["format_version"] == FORMAT_VERSION == 2
+        assert re.fullmatch(r"[0-9a-f]{64}", f.attrs["sha256"])
         assert f.attrs["skdnn_version"] == skdnn.__version__
         assert f.attrs["estimator"] == "DeepBinaryClassifier"
         params = json.loads(f.attrs["params"])
@@ -250,10 +261,14 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_temporary(
     X, y = make_data()
     other = make_estimator("logistic").fit(X, y)
 
-    def fail(*args, **kwargs):
-        raise RuntimeError("disk full")
+    write = persistence._write_value
 
-    monkeypatch.setattr("skdnn.persistence._write_classes", fail)
+    def fail(f, key, value):  # half the file is written when the disk fills
+        if key == "fitted/classes_":
+            raise RuntimeError("disk full")
+        write(f, key, value)
+
+    monkeypatch.setattr(persistence, "_write_value", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         save_model(other, model_file)
     assert model_file.read_bytes() == before
@@ -322,7 +337,8 @@ def test_foreign_hdf5_file(tmp_path):
 def test_newer_format_version(model_file):
     with h5py.File(model_file, "r+") as f:
         f.attrs["format_version"] = FORMAT_VERSION + 1
-    with pytest.raises(ValueError, match="format version 2") as excinfo:
+    newer = f"format version {FORMAT_VERSION + 1}"
+    with pytest.raises(ValueError, match=newer) as excinfo:
         load_model(model_file)
     message = str(excinfo.value)
     assert str(model_file) in message
@@ -479,3 +495,584 @@ def test_copy_is_loadable_and_file_is_not_changed_by_loading(model_file, tmp_pat
     assert np.array_equal(
         load_model(copy).predict_proba(X), load_model(model_file).predict_proba(X)
     )
+
+
+# -- hostile files: only what save_model writes is accepted -------------------------
+#
+# Each test builds one kind of file that fuzzing or an attacker produces. A file
+# that passes every structural check is re-signed (its sha256 recomputed by the
+# documented recipe), so that the check under test, not the checksum, refuses it.
+
+
+def documented_checksum(path):
+    """The sha256 of a model file, computed with plain h5py by the recipe of
+    the skdnn.persistence docstring (not with skdnn's own code)."""
+
+    def pieces(value):
+        if isinstance(value, str):
+            return [b"str", value.encode()]
+        if isinstance(value, (int, np.integer)):
+            return [b"int", str(int(value)).encode()]
+        if isinstance(value, (float, np.floating)):
+            return [b"float", float(value).hex().encode()]
+        shape = ",".join(map(str, value.shape)).encode()
+        if value.dtype.kind == "O":
+            return [b"strings", shape, *(s.encode() for s in value)]
+        return [b"array", value.dtype.str.encode(), shape, value.tobytes()]
+
+    items = []
+    with h5py.File(path, "r") as f:
+        fitted = f["fitted"]
+        for name in ("skdnn_format", "format_version", "skdnn_version"):
+            items.append((f"@{name}", f.attrs[name]))
+        items += [("@estimator", f.attrs["estimator"]), ("@params", f.attrs["params"])]
+        for name in persistence.SCALARS:
+            if name in fitted.attrs:
+                items.append((f"fitted@{name}", fitted.attrs[name]))
+        for group in ("coefs_", "intercepts_"):
+            for layer in range(len(fitted[group])):
+                path_ = f"fitted/{group}/{layer}"
+                items.append((path_, f[path_][()]))
+        classes = fitted["classes_"]
+        stored = classes.asstr()[()] if classes.dtype.kind == "O" else classes[()]
+        items.append(("fitted/classes_", stored))
+        items.append(("fitted/classes_@dtype", classes.attrs["dtype"]))
+        for name in (*persistence.CURVES, "feature_names_in_"):
+            if name in fitted:
+                dataset = fitted[name]
+                value = (
+                    dataset.asstr()[()] if dataset.dtype.kind == "O" else dataset[()]
+                )
+                items.append((f"fitted/{name}", value))
+    digest = hashlib.sha256()
+    for key, value in items:
+        for piece in [key.encode(), *pieces(value)]:
+            digest.update(len(piece).to_bytes(8, "little") + piece)
+    return digest.hexdigest()
+
+
+def edit(path, change, resign=False):
+    """Apply ``change(f)`` to the model file, then recompute its checksum."""
+    with h5py.File(path, "r+") as f:
+        change(f)
+    if resign:
+        with h5py.File(path, "r+") as f:
+            f.attrs["sha256"] = documented_checksum(path)
+
+
+def replace(f, name, data, **kwargs):
+    """Put a new dataset in place of ``name``, keeping its attributes."""
+    attrs = dict(f[name].attrs) if name in f else {}
+    if name in f:
+        del f[name]
+    dataset = f.create_dataset(name, data=data, **kwargs)
+    dataset.attrs.update(attrs)
+
+
+def refused(path, match):
+    """``load_model(path)`` raises a ValueError naming the file and matching."""
+    with pytest.raises(ValueError, match=match) as excinfo:
+        load_model(path)
+    assert str(path) in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)
+    return str(excinfo.value)
+
+
+@pytest.fixture
+def deep_file(tmp_path):
+    """A saved model with every optional member: string labels, feature
+    names, validation curves, t_ and best_validation_loss_."""
+    pd = pytest.importorskip("pandas")
+    X, y = make_data(n_samples=60)
+    X = pd.DataFrame(X, columns=list("abcde"))
+    estimator = make_estimator("deep").set_params(
+        early_stopping=True, n_iter_no_change=50
+    )
+    with pytest.warns(ConvergenceWarning):
+        estimator.fit(X, np.array(["no", "yes"])[y])
+    path = tmp_path / "deep.h5"
+    save_model(estimator, path)
+    return path
+
+
+@pytest.mark.parametrize("labels", ["int", "bool", "float32", "str", "object"])
+@pytest.mark.parametrize("kind", ["deep", "logistic"])
+def test_checksum_follows_the_documented_recipe(tmp_path, labels, kind, deep_file):
+    X, y = make_data()
+    path = tmp_path / "model.h5"
+    save_model(make_estimator(kind).fit(X, LABELS[labels][y]), path)
+    for saved in (path, deep_file):
+        with h5py.File(saved, "r") as f:
+            assert f.attrs["sha256"] == documented_checksum(saved)
+
+
+def test_version_1_file_still_loads(deep_file):
+    before = load_model(deep_file)
+    edit(
+        deep_file,
+        lambda f: (f.attrs.__delitem__("sha256"), f.attrs.modify("format_version", 1)),
+    )
+    loaded = load_model(deep_file)
+    X = pytest.importorskip("pandas").DataFrame(make_data()[0], columns=list("abcde"))
+    assert np.array_equal(loaded.predict_proba(X), before.predict_proba(X))
+    assert loaded.validation_scores_ == before.validation_scores_
+    assert loaded.feature_names_in_.tolist() == list("abcde")
+    # ... with every other check applied
+    edit(deep_file, lambda f: f["fitted/coefs_/0"].__setitem__((0, 0), np.nan))
+    refused(deep_file, "coefs_/0 holds NaN or infinite values")
+
+
+def test_version_1_file_with_a_checksum_attribute_is_refused(deep_file):
+    edit(deep_file, lambda f: f.attrs.modify("format_version", 1))
+    refused(deep_file, r"attributes \['sha256'\] that model files do not have")
+
+
+def weight_offset(path, name="fitted/coefs_/0"):
+    with h5py.File(path, "r") as f:
+        return f[name].id.get_offset()
+
+
+@pytest.mark.parametrize("bit", [0, 17, 51])  # mantissa bits: still finite
+def test_bit_flip_in_the_weights_is_refused_by_the_checksum(model_file, bit):
+    data = bytearray(model_file.read_bytes())
+    data[weight_offset(model_file) + bit // 8] ^= 1 << (bit % 8)
+    model_file.write_bytes(data)
+    refused(model_file, "is damaged: checksum mismatch")
+
+
+def test_changed_parameter_is_refused_by_the_checksum(model_file):
+    def change(f):
+        params = json.loads(f.attrs["params"])
+        params["learning_rate"] = 0.2  # valid, but not what was saved
+        f.attrs["params"] = json.dumps(params)
+
+    edit(model_file, change)
+    refused(model_file, "is damaged: checksum mismatch")
+
+
+def test_version_2_file_without_checksum_is_refused(model_file):
+    edit(model_file, lambda f: f.attrs.__delitem__("sha256"))
+    refused(
+        model_file, r"is damaged: checksum mismatch \(its sha256 attribute is missing"
+    )
+
+
+# -- reading outside the file, following links, hanging
+
+
+def test_external_storage_is_refused_and_not_read(model_file, tmp_path):
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.full(20, 0.123456789).tobytes())  # a loss curve, if read
+
+    def change(f):
+        del f["fitted/loss_curve_"]
+        f.create_dataset(
+            "fitted/loss_curve_", shape=(20,), dtype="f8", external=[(secret, 0, 160)]
+        )
+
+    edit(model_file, change, resign=True)
+    message = refused(
+        model_file, "/fitted/loss_curve_ keeps its data in external files"
+    )
+    assert "0.1234" not in message and str(secret) not in message
+
+
+def test_external_link_is_refused(model_file, tmp_path):
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["curve"] = np.zeros(20)
+
+    def change(f):
+        del f["fitted/loss_curve_"]
+        f["fitted/loss_curve_"] = h5py.ExternalLink(str(other), "/curve")
+
+    edit(model_file, change)
+    refused(model_file, "/fitted/loss_curve_ is an external link")
+
+
+def test_soft_link_loop_is_refused(model_file):
+    def change(f):
+        del f["fitted/coefs_/0"]
+        f["fitted/coefs_/0"] = h5py.SoftLink("/fitted/coefs_/0")  # to itself
+
+    edit(model_file, change)
+    refused(model_file, "/fitted/coefs_/0 is a soft link")
+
+
+def test_soft_link_to_a_real_array_is_refused(model_file):
+    def change(f):
+        del f["fitted/loss_curve_"]
+        f["fitted/loss_curve_"] = h5py.SoftLink("/fitted/validation_loss_curve_")
+
+    edit(model_file, change)
+    refused(model_file, "/fitted/loss_curve_ is a soft link")
+
+
+def test_fifo_as_the_model_file_is_refused_without_opening_it(tmp_path):
+    fifo = tmp_path / "model.h5"
+    os.mkfifo(fifo)  # opening it for reading would block forever
+    with pytest.raises(ValueError, match="is not a regular file") as excinfo:
+        load_model(fifo)
+    assert str(fifo) in str(excinfo.value)
+
+
+def test_global_heap_that_hdf5_would_loop_on_is_refused(model_file):
+    """Fuzzing found a byte flip that makes HDF5 2.0 loop forever reading a
+    string: a global heap object of size 0. The bytes are checked first."""
+    data = bytearray(model_file.read_bytes())
+    heap = data.index(b"GCOL")
+    data[heap + 16 + 8 : heap + 16 + 16] = bytes(8)  # the first object: size 0 ...
+    data[heap + 16 : heap + 18] = bytes(2)  # ... and index 0 (free space)
+    model_file.write_bytes(data)
+    refused(model_file, "global heap collection at byte .* impossible size 0")
+
+
+# -- unknown members, storage, sizes
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda f: f.create_dataset("fitted/extra", data=[1.0]),
+            "/fitted/extra is not",
+        ),
+        (lambda f: f.create_group("extra"), "/ has 2 members; a model file has at"),
+        (lambda f: f.create_dataset("fitted/coefs_/3", data=[[1.0]]), "members"),
+        (lambda f: f["fitted/coefs_/0"].attrs.create("note", 1), r"\['note'\]"),
+        (lambda f: f.attrs.create("pickle", "x"), r"\['pickle'\]"),
+        (lambda f: f["fitted"].attrs.create("coef_", 1.0), r"\['coef_'\]"),
+    ],
+    ids=["dataset", "group", "layer", "dataset-attr", "root-attr", "fitted-attr"],
+)
+def test_unknown_members_and_attributes_are_refused(model_file, change, message):
+    edit(model_file, change, resign=True)
+    refused(model_file, message)
+
+
+def test_filters_are_refused(model_file):
+    edit(
+        model_file,
+        lambda f: replace(
+            f, "fitted/coefs_/0", f["fitted/coefs_/0"][()], compression="gzip"
+        ),
+        resign=True,
+    )
+    refused(model_file, "stored through filters")
+
+
+def test_compact_storage_is_refused(model_file):
+    def change(f):
+        weights = f["fitted/coefs_/0"][()]
+        del f["fitted/coefs_/0"]
+        space = h5py.h5s.create_simple(weights.shape)
+        plist = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        plist.set_layout(h5py.h5d.COMPACT)
+        dsid = h5py.h5d.create(
+            f["fitted/coefs_"].id, b"0", h5py.h5t.IEEE_F64LE, space, dcpl=plist
+        )
+        dsid.write(h5py.h5s.ALL, h5py.h5s.ALL, weights)
+
+    edit(model_file, change, resign=True)
+    refused(model_file, "has compact storage")
+
+
+def test_virtual_dataset_is_refused(model_file, tmp_path):
+    source = tmp_path / "source.h5"
+    with h5py.File(source, "w") as f:
+        f["curve"] = np.zeros(20)
+
+    def change(f):
+        layout = h5py.VirtualLayout(shape=(20,), dtype="f8")
+        layout[:] = h5py.VirtualSource(str(source), "curve", shape=(20,))
+        del f["fitted/loss_curve_"]
+        f.create_virtual_dataset("fitted/loss_curve_", layout)
+
+    edit(model_file, change)
+    refused(model_file, "/fitted/loss_curve_ has virtual storage")
+
+
+def test_chunked_storage_is_accepted(model_file):
+    X, _ = make_data()
+    before = load_model(model_file).predict_proba(X)
+    edit(
+        model_file,
+        lambda f: replace(
+            f, "fitted/coefs_/0", f["fitted/coefs_/0"][()], chunks=(2, 2)
+        ),
+    )
+    assert np.array_equal(load_model(model_file).predict_proba(X), before)
+
+
+@pytest.mark.parametrize("n_iter", [20, 10**12])
+def test_huge_declared_dataset_is_refused_without_allocating(model_file, n_iter):
+    def change(f):
+        del f["fitted/loss_curve_"]
+        f.create_dataset("fitted/loss_curve_", shape=(10**12,), dtype="f8")  # no data
+        f["fitted"].attrs["n_iter_"] = n_iter
+
+    edit(model_file, change)
+    tracemalloc.start()
+    try:
+        refused(model_file, "declares 8000000000000 bytes of data, more than the whole")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2**20
+
+
+def test_dataset_without_its_data_is_refused(model_file):
+    def change(f):
+        del f["fitted/loss_curve_"]
+        f.create_dataset("fitted/loss_curve_", shape=(20,), dtype="f8")  # never written
+
+    edit(model_file, change, resign=True)
+    refused(model_file, "/fitted/loss_curve_ declares 160 bytes but stores 0")
+
+
+@pytest.mark.parametrize("name", ["skdnn_version", "params"])
+def test_fixed_length_string_attribute_is_refused_before_it_is_read(
+    model_file, monkeypatch, name
+):
+    """An attribute's dtype is checked before its value is read: a
+    fixed-length string (save_model writes variable-length ones) of any
+    size is refused without being read."""
+    edit(model_file, lambda f: f.attrs.create(name, b"0.1.0", dtype="S60000"))
+    read = []
+    getitem = h5py.AttributeManager.__getitem__
+
+    def spy(self, key):
+        read.append(key)
+        return getitem(self, key)
+
+    monkeypatch.setattr(h5py.AttributeManager, "__getitem__", spy)
+    refused(model_file, f"'{name}' of / should be a string; it is stored as |S60000")
+    assert name not in read
+
+
+def test_new_style_object_headers_are_refused(model_file, tmp_path):
+    """Files of libver='latest' (version-2 object headers, where attributes
+    of any size go to a fractal heap) are not what save_model writes."""
+    latest = tmp_path / "latest.h5"
+    with h5py.File(model_file, "r") as f, h5py.File(latest, "w", libver="latest") as g:
+        for name, value in f.attrs.items():
+            g.attrs[name] = value
+        f.copy("fitted", g)
+    refused(latest, "does not have a version-1 object header")
+
+
+def test_huge_label_dtype_is_refused_without_allocating(deep_file):
+    edit(deep_file, lambda f: f["fitted/classes_"].attrs.modify("dtype", "<U300000000"))
+    tracemalloc.start()
+    try:
+        refused(deep_file, "recorded as dtype '<U300000000', which cannot be restored")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2**20
+
+
+def test_long_strings_are_refused(deep_file):
+    long = "x" * (persistence.MAX_STRING_LENGTH + 1)
+    edit(
+        deep_file,
+        lambda f: replace(
+            f,
+            "fitted/feature_names_in_",
+            np.array(list("abcd") + [long], dtype=object),
+            dtype=h5py.string_dtype(),
+        ),
+        resign=True,
+    )
+    refused(deep_file, "feature_names_in_ holds strings longer than 4096 characters")
+
+
+# -- params
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[" * 100_000 + "]" * 100_000, "nests deeper than 32 levels"),
+        ('{"activation": ' + "[" * 33 + "]" * 33 + "}", "nests deeper than 32 levels"),
+        ('{"dict": ' * 5000 + "1" + "}" * 5000, "nests deeper than 32 levels"),
+        ('{"max_iter": ' + "9" * 5000 + "}", "params attribute cannot be read"),
+    ],
+    ids=["arrays", "in-a-value", "objects", "huge-int"],
+)
+def test_deeply_nested_or_huge_json_is_refused(model_file, text, message):
+    edit(model_file, lambda f: f.attrs.modify("params", text))
+    refused(model_file, message)
+
+
+def test_brackets_inside_json_strings_do_not_count_as_depth(model_file):
+    def change(f):
+        params = json.loads(f.attrs["params"])
+        params["activation"] = "[[[[" * 20  # a string: checked as a parameter
+        f.attrs["params"] = json.dumps(params)
+
+    edit(model_file, change)
+    refused(model_file, "parameters are not valid for DeepBinaryClassifier")
+
+
+def test_too_long_params_are_refused(model_file):
+    text = json.dumps({"verbose": 0, "x": " " * persistence.MAX_PARAMS_LENGTH})
+    edit(model_file, lambda f: f.attrs.modify("params", text))
+    refused(model_file, "'params' of / is not a string of at most 1000000 characters")
+
+
+def test_parameters_that_load_model_would_refuse_are_not_saved(tmp_path):
+    X, y = make_data()
+    estimator = make_estimator("logistic").fit(X, y)
+    nested = 0
+    for _ in range(40):
+        nested = [nested]
+    estimator.set_params(verbose=nested)  # only validated by the next fit
+    with pytest.raises(ValueError, match="nest deeper than 32"):
+        save_model(estimator, tmp_path / "model.h5")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- values that load but are wrong
+
+
+def set_value(name, index, value):
+    return lambda f: f[name].__setitem__(index, value)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize(
+    "name, index",
+    [("fitted/coefs_/1", (0, 0)), ("fitted/intercepts_/2", 0)],
+)
+def test_non_finite_weights_are_refused(model_file, name, index, value):
+    edit(model_file, set_value(name, index, value), resign=True)
+    refused(model_file, f"/{name} holds NaN or infinite values")
+
+
+@pytest.mark.parametrize(
+    "labels, dtype, message",
+    [
+        ([1, 1], "<i8", r"labels \[1, 1\]; they should be distinct"),
+        ([1, 0], "<i8", r"labels \[1, 0\]; they should be distinct, finite and sorted"),
+        ([0.0, np.nan], "<f8", "distinct, finite and sorted"),
+        ([-np.inf, 0.0], "<f8", "distinct, finite and sorted"),
+        (["ab", "ac"], "<U1", "holds labels longer than its dtype <U1"),  # collapse
+        (["b", "a"], "object", "distinct, finite and sorted"),
+        ([0, 1], "<f8", "holds int64 labels recorded as dtype '<f8'"),
+    ],
+    ids=["duplicate", "unsorted", "nan", "inf", "collapsed", "unsorted-str", "dtype"],
+)
+def test_wrong_classes_are_refused(model_file, labels, dtype, message):
+    def change(f):
+        data = np.asarray(labels)
+        kwargs = {"dtype": h5py.string_dtype()} if data.dtype.kind == "U" else {}
+        replace(f, "fitted/classes_", data.astype(object) if kwargs else data, **kwargs)
+        f["fitted/classes_"].attrs["dtype"] = dtype
+
+    edit(model_file, change, resign=True)
+    refused(model_file, message)
+
+
+@pytest.mark.parametrize("shape", [(1,), (3,), (2, 1)])
+def test_not_two_classes_is_refused(model_file, shape):
+    edit(
+        model_file,
+        lambda f: replace(
+            f, "fitted/classes_", np.arange(np.prod(shape)).reshape(shape)
+        ),
+        resign=True,
+    )
+    refused(model_file, "/fitted/classes_ should hold 2 labels")
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("n_iter_", -7, "n_iter_ is -7; a count cannot be negative"),
+        ("n_iter_", 21, "loss_curve_ has 20 entries for n_iter_ = 21"),
+        ("n_iter_", 19, "loss_curve_ has 20 entries for n_iter_ = 19"),
+        ("t_", -1, "t_ is -1; a count cannot be negative"),
+        ("n_outputs_", 3, "n_outputs_ is 3; a DeepBinaryClassifier with 'logistic'"),
+        ("n_outputs_", 0, "n_outputs_ is 0"),
+        ("out_activation_", "softmax", "out_activation_ is 'softmax'; a Deep"),
+        ("n_features_in_", 0, "n_features_in_ is 0"),
+        ("n_features_in_", 6, "do not fit a network of layer sizes"),
+        ("best_validation_loss_", np.nan, "best_validation_loss_ is nan"),
+        ("n_iter_", 2.0, "'n_iter_' of /fitted should be an integer"),
+        ("n_iter_", True, "'n_iter_' of /fitted should be an integer"),
+        ("n_layers_", np.array([4, 4]), "'n_layers_' of /fitted should be an integer"),
+        ("out_activation_", b"logistic", "'out_activation_' of /fitted should be a"),
+        ("out_activation_", np.array("logistic", "S8"), "of /fitted should be a"),
+    ],
+)
+def test_inconsistent_scalars_are_refused(model_file, name, value, message):
+    edit(model_file, lambda f: f["fitted"].attrs.__setitem__(name, value), resign=True)
+    refused(model_file, message)
+
+
+def test_softmax_output_on_a_logistic_regression_is_refused(tmp_path):
+    X, y = make_data()
+    path = tmp_path / "model.h5"
+    save_model(make_estimator("logistic").fit(X, y), path)
+    edit(path, lambda f: f["fitted"].attrs.modify("out_activation_", "softmax"), True)
+    refused(
+        path, "out_activation_ is 'softmax'; a LogisticRegressionGD has a 'logistic'"
+    )
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda f: replace(f, "fitted/validation_scores_", np.full(21, 0.5)),
+            "validation_scores_ has 21 entries for n_iter_ = 20",
+        ),
+        (
+            lambda f: replace(f, "fitted/validation_scores_", np.full(3, 0.5)),
+            "validation curves have different lengths",
+        ),
+        (
+            lambda f: f["fitted/validation_scores_"].__setitem__(0, 1.5),
+            r"validation_scores_ are not accuracies in \[0, 1\]",
+        ),
+        (
+            lambda f: f["fitted/loss_curve_"].__setitem__(0, np.nan),
+            "/fitted/loss_curve_ holds NaN or infinite values",
+        ),
+        (
+            lambda f: replace(f, "fitted/loss_curve_", np.zeros(20, np.float32)),
+            "/fitted/loss_curve_ should be a 1-D float64 array",
+        ),
+    ],
+    ids=["too-long", "lengths", "accuracy", "nan", "float32"],
+)
+def test_wrong_curves_are_refused(deep_file, change, message):
+    edit(deep_file, change, resign=True)
+    refused(deep_file, message)
+
+
+# -- whatever h5py or numpy raise becomes a ValueError naming the file
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError("bad object header"),
+        RuntimeError("unable to traverse"),
+        KeyError("unknown"),
+        TypeError("no NumPy equivalent"),
+        MemoryError(),
+        RecursionError("too deep"),
+        UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+        IndexError("out of range"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_errors_while_reading_become_value_errors(model_file, monkeypatch, error):
+    def fail(self, *args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", fail)
+    message = refused(model_file, "is damaged")
+    assert type(error).__name__ in message or "HDF5 cannot read it" in message
