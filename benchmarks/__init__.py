@@ -21,4 +21,11 @@ images, hidden (20, 7, 5)) and "tall" (100 000 x 100 synthetic, hidden
 The cat images are read from ``$SKDNN_DATA/catvnoncat/train_catvnoncat.h5``;
 without them a synthetic array of the same shape stands in, and the results
 say so. The suite times whichever skdnn is imported.
+
+Measured on their own (see the "Other benchmarks" section of RESULTS.md):
+``python -m benchmarks.solvers`` (:mod:`benchmarks.solvers`: whole fits,
+mini-batch Adam, L-BFGS, 1-row prediction and the issue-14 estimators, each
+ratio next to its target, written to ``benchmarks/RESULTS-solvers.md``),
+``benchmarks.dask_fit``, ``benchmarks.dask_memory``, ``benchmarks.training``
+and ``benchmarks.distributed``.
 """

@@ -65,7 +65,7 @@ class Suite:
                 rows.append(row + [seconds / floor, seconds / mlp, others.percent])
         return rows
 
-    def predict_latency(self):
+    def predict_latency(self, predict_rows=PREDICT_ROWS):
         rows = []
         for workload, dtype, data in self.datasets():
             self.log(f"predict_proba latency: {workload.name} {dtype}")
@@ -76,7 +76,7 @@ class Suite:
                 )
                 for name, make in (("skdnn", skdnn_estimator), ("mlp", mlp_estimator))
             }
-            for n_rows in PREDICT_ROWS:
+            for n_rows in predict_rows:
                 # Rows recycled from the training data: a C-contiguous copy.
                 X = data.X[np.arange(n_rows) % data.X.shape[0]]
                 latency = timing.medians(
@@ -219,6 +219,24 @@ SECTIONS = [
 ]
 
 
+#: The benchmarks that run on their own, and the files they write.
+OTHER_BENCHMARKS = """\
+Not part of this run; each runs with its own command.
+
+- `python -m benchmarks.solvers` writes `benchmarks/RESULTS-solvers.md`: the
+  course's 2500-iteration cat run as a whole fit (and its costs against the
+  published ones), mini-batch Adam per epoch (float64 and float32), a whole
+  8-iteration full-batch fit against the matmul floor, L-BFGS's time to
+  MLPClassifier's final loss, 1-row `predict_proba` (this suite's
+  measurement), and `DeepClassifier` / `DeepRegressor` against
+  MLPClassifier / MLPRegressor (issue 14), each ratio next to its target.
+- `python -m benchmarks.dask_fit` and `python -m benchmarks.dask_memory`
+  print the tables of `benchmarks/RESULTS-dask.md`: fits on a `dask.array`.
+- `python -m benchmarks.training` and `python -m benchmarks.distributed`
+  print their tables: cross-validated accuracy on scikit-learn's data sets,
+  and a grid search on a dask cluster."""
+
+
 def render(suite, results, command, loads, seconds):
     """The whole RESULTS.md text."""
     mode = (
@@ -242,6 +260,7 @@ def render(suite, results, command, loads, seconds):
     for key, title, text, headers in SECTIONS:
         if key in results:
             parts += [f"## {title}", text, report.table(headers, results[key])]
+    parts += ["## Other benchmarks", OTHER_BENCHMARKS]
     sources = [f"- {name}: {source}" for name, source in suite.sources.items()]
     parts += ["## Data", "\n".join(sources)]
     machine = report.machine_info() + [

@@ -109,11 +109,14 @@ def _cat(dtype):
 
 
 def _tall(n_rows, dtype):
-    """Standard normal features, labels from a random hyperplane plus noise."""
+    return synthetic(n_rows, TALL_FEATURES, dtype)
+
+
+def synthetic(n_rows, n_features, dtype):
+    """Standard normal features, labels from a random hyperplane plus noise
+    (seed 0), made in ``dtype`` (a NumPy dtype)."""
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((n_rows, TALL_FEATURES), dtype=dtype)
-    score = X @ rng.standard_normal(TALL_FEATURES, dtype=dtype)
+    X = rng.standard_normal((n_rows, n_features), dtype=dtype)
+    score = X @ rng.standard_normal(n_features, dtype=dtype)
     y = (score + rng.standard_normal(n_rows, dtype=dtype) > 0).astype(np.int64)
-    return Dataset(
-        X, y, f"synthetic standard normal {n_rows} x {TALL_FEATURES}, seed 0"
-    )
+    return Dataset(X, y, f"synthetic standard normal {n_rows} x {n_features}, seed 0")

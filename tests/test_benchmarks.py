@@ -3,6 +3,7 @@ table, row and column, with positive finite numbers. No timing is asserted:
 the numbers depend on the machine."""
 
 import math
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -159,3 +160,106 @@ def test_dask_fit_quick():
         "| workload | X | way | ms / iteration | overhead ms / iteration |"
         in completed.stdout
     )
+
+
+# -- python -m benchmarks.solvers --quick ------------------------------------------
+
+SOLVERS_SECTIONS = {
+    "1. The course's cat run, whole fit": 1,
+    "2. Mini-batch Adam, time per epoch": len(DTYPES),
+    "3. A whole full-batch fit against the matmul floor": len(DTYPES),
+    "4. L-BFGS: time to MLPClassifier's final loss": 1,
+    "5. predict_proba latency, 1 row": len(WORKLOADS) * len(DTYPES),
+}
+#: Summary lines per measurement number: cat (time, costs), adam (2 dtypes),
+#: whole fit (2 dtypes), lbfgs, predict (4), issue 14 (digits accuracy and
+#: time, Friedman R² and time, housing with two solvers).
+SOLVERS_SUMMARY = {"1": 2, "2": 2, "3": 2, "4": 1, "5": 4, "6": 6}
+
+
+def _number_or_text(cell):
+    """A cell of the solvers tables: a finite number (negative allowed: a
+    one-repeat difference of two quick fits can be), or text for what has
+    no number (n/a, an error, a signed difference)."""
+    try:
+        value = float(cell)
+    except ValueError:
+        assert cell, "empty cell"
+        return None
+    assert math.isfinite(value), cell
+    return value
+
+
+@pytest.fixture(scope="module")
+def solvers_results(tmp_path_factory):
+    """The quick run, with BLAS on one thread: on a busy machine threaded
+    BLAS on these small products waits for descheduled threads, and the run
+    must stay a few seconds long whatever the load."""
+    output = tmp_path_factory.mktemp("solvers") / "RESULTS-solvers.md"
+    command = [sys.executable, "-m", "benchmarks.solvers", "--quick"]
+    command += ["--blas-threads", "1", "--output", str(output)]
+    completed = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    text = output.read_text()
+    assert text in completed.stdout
+    return text, _tables(text)
+
+
+def test_solvers_header_and_machine(solvers_results):
+    text, tables = solvers_results
+    assert "**quick** mode" in text
+    assert "BLAS limited to 1 thread(s)" in text
+    for needle in ("num_threads=1", "1-minute load average", "- cat: ", "- adam: "):
+        assert needle in text, needle
+    assert list(tables) == [
+        "Summary",
+        *SOLVERS_SECTIONS,
+        "6. Issue 14: DeepClassifier and DeepRegressor",
+    ]
+
+
+def test_solvers_summary(solvers_results):
+    rows = solvers_results[1]["Summary"]
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row["measurement"].split(".")[0]] += 1
+        assert row["met?"] in {"yes", "no", "n/a"}, row
+        assert row["target"], row
+        for column in ("skdnn", "other", "skdnn / other", "others' CPU %"):
+            _number_or_text(row[column])
+    assert dict(counts) == SOLVERS_SUMMARY
+    # rows timed in s or ms: both sides and their ratio are numbers
+    timed = [row for row in rows if re.search(r"\((s|ms)\b", row["measurement"])]
+    assert len(timed) == 12
+    for row in timed:
+        ours, theirs, ratio = (
+            _number_or_text(row[c]) for c in ("skdnn", "other", "skdnn / other")
+        )
+        if row["measurement"].startswith("4.") and ours is None:
+            continue  # skdnn did not reach MLPClassifier's loss: said in words
+        assert None not in (ours, theirs, ratio), row
+        assert ratio == pytest.approx(ours / theirs, rel=0.02, abs=1e-3), row
+
+
+def test_solvers_sections(solvers_results):
+    tables = solvers_results[1]
+    for title, n_rows in SOLVERS_SECTIONS.items():
+        assert len(tables[title]) == n_rows, title
+        for row in tables[title]:
+            for cell in filter(None, row.values()):
+                _number_or_text(cell)
+    (cat,) = tables["1. The course's cat run, whole fit"]
+    assert cat["fit"] == "cat float64, 20 iterations"
+    for title in ("2. Mini-batch Adam, time per epoch",):
+        for row in tables[title]:
+            assert row["trained in"] == f"{row['dtype']} / {row['dtype']}"
+    for row in tables["3. A whole full-batch fit against the matmul floor"]:
+        assert row["trained in"] == row["dtype"]
+    issue_14 = tables["6. Issue 14: DeepClassifier and DeepRegressor"]
+    assert {row["data"] for row in issue_14} == {
+        "digits",
+        "Friedman #1",
+        "housing neuron",
+    }
