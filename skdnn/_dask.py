@@ -307,6 +307,18 @@ class TrainingSet(_trainers.TrainingSet):
     def max_rows(self):
         return min(super().max_rows(), max(self.X.chunks[0]))
 
+    def final(self, objective):
+        """``(loss, None)`` over the blocks, where they are: mini-batches
+        train with an in-memory objective, which cannot take the whole X."""
+        if isinstance(objective, BlockwiseObjective):
+            return objective.final(self.X, self.y, self.sample_weight)
+        blocks = _Blocks(self.X, self.y, self.sample_weight)
+        p, network = objective.params, (objective.activations, objective.head)
+        try:
+            return float(blocks.sum(block_cost, p.coefs, p.intercepts, network)), None
+        finally:
+            blocks.release()
+
     def parts(self):
         """``(X[k], y[k], s[k])`` for each non-empty row block in order, ``X[k]``
         computed into this process (and checked to be finite) one at a time."""

@@ -253,7 +253,7 @@ class GradientTrainer:
     def final(self, data):
         """``(loss, Z_L)`` of the final parameters on the training set (after
         :meth:`finish`); ``Z_L`` is None where the rows are not in memory."""
-        return self.objective.final(data.X, data.y, data.sample_weight)
+        return data.final(self.objective)
 
     def finish(self):
         """Leave the final parameters in ``params``."""
@@ -523,6 +523,11 @@ class TrainingSet:
         self.full_batch = batch_size is None
         self.n_samples = X.shape[0]
         self.weight = sample_weight.sum()
+
+    def final(self, objective):
+        """``(loss, Z_L)`` of ``objective``'s current parameters on the whole
+        set (see :meth:`BatchObjective.final`)."""
+        return objective.final(self.X, self.y, self.sample_weight)
 
     def max_rows(self):
         """The most rows a batch can have."""

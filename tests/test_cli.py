@@ -121,7 +121,6 @@ def test_saved_model_takes_unscaled_data():
     assert pipe[-1].coefs_[0] is not folded.coefs_[0]  # the pipeline is untouched
 
 
-@pytest.mark.slow
 def test_train_catvnoncat_reproduces_the_course(tmp_path):
     data_home = os.environ.get("SKDNN_DATA")
     if not data_home:

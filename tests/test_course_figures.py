@@ -11,7 +11,7 @@ from skdnn._trainers import choose_space
 SPACES = ["sample", pytest.param("feature", marks=pytest.mark.slow)]
 
 
-@pytest.fixture(scope="module", params=["sample", "feature"])
+@pytest.fixture(scope="module", params=SPACES)
 def logistic_fit(request, catvnoncat):
     X_train, y_train, _, _ = catvnoncat
     return LogisticRegressionGD(space=request.param).fit(X_train, y_train)

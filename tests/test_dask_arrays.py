@@ -58,8 +58,10 @@ def _assert_same_model(a, b, rtol):
 @pytest.mark.parametrize("rows", CAT_BLOCKS)
 def test_deep_fit_on_cat_blocks_is_the_in_memory_fit(catvnoncat, rows):
     X, y = catvnoncat[:2]
-    model = DeepBinaryClassifier(random_state=1, max_iter=100)
-    in_memory = clone(model).fit(X, y)
+    # every iteration sums the same blocks, so 20 show it; the course's 2 500
+    # run on blocks in test_the_course_figures_hold_on_cat_blocks (slow)
+    model = DeepBinaryClassifier(random_state=1, max_iter=20)
+    in_memory = clone(model).fit(X, y)  # in the sample space, as auto picks
     blockwise = clone(model).fit(_blocks(X, rows), y)
     _assert_same_model(blockwise, in_memory, rtol=1e-10)
 
@@ -67,8 +69,9 @@ def test_deep_fit_on_cat_blocks_is_the_in_memory_fit(catvnoncat, rows):
 @pytest.mark.parametrize("rows", CAT_BLOCKS)
 def test_logistic_fit_on_cat_blocks_is_the_in_memory_fit(catvnoncat, rows):
     X, y = catvnoncat[:2]
-    model = LogisticRegressionGD(max_iter=150)
-    in_memory = clone(model).fit(X, y)
+    model = LogisticRegressionGD(max_iter=20)
+    # the sample space, as auto picks at the course's 2 000 iterations
+    in_memory = clone(model).set_params(space="sample").fit(X, y)
     blockwise = clone(model).fit(_blocks(X, rows), y)
     _assert_same_model(blockwise, in_memory, rtol=1e-10)
 
@@ -78,7 +81,7 @@ def test_float32_cat_blocks_train_in_float32_like_the_in_memory_fit(catvnoncat, 
     X, y = catvnoncat[:2]
     X = X.astype(np.float32)
     # the feature space, as on blocks: only the order of the block sums differs
-    model = DeepBinaryClassifier(random_state=1, max_iter=100, space="feature")
+    model = DeepBinaryClassifier(random_state=1, max_iter=20, space="feature")
     in_memory = clone(model).fit(X, y)
     blockwise = clone(model).fit(_blocks(X, rows), y)
     assert blockwise.coefs_[0].dtype == np.float32
@@ -307,7 +310,7 @@ def test_an_hdf5_array_trains_on_a_cluster(hdf5_data, client):
 @pytest.mark.filterwarnings("ignore:Sending large graph:UserWarning")
 def test_cat_blocks_on_a_cluster_are_the_in_memory_fit(catvnoncat, client):
     X, y = catvnoncat[:2]
-    model = DeepBinaryClassifier(random_state=1, max_iter=30)
+    model = DeepBinaryClassifier(random_state=1, max_iter=10)
     blocks = client.persist(_blocks(X, 50))
     _assert_same_model(clone(model).fit(blocks, y), clone(model).fit(X, y), 1e-10)
     # the workers freed the buffers their blocks kept between iterations

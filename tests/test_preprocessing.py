@@ -250,7 +250,6 @@ def test_float32_images_train_in_float32():
     assert clf[-1].coefs_[0].dtype == np.float32
 
 
-@pytest.mark.slow
 def test_pipeline_on_raw_cat_images_gives_the_course_costs(catvnoncat, course_figures):
     """Multiplying by 1/255 instead of dividing by 255 moves some pixels by
     one ulp; the course's costs still come out to 1e-10 (skipped without
