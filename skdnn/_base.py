@@ -228,16 +228,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _start(self, X, y, sample_weight, incremental, classes):
         """Step 1 (initialise) and everything a fit needs before its first
         epoch, as one :class:`_FitState`; checks every input first."""
-        if incremental and self.early_stopping:
-            raise ValueError(
-                "partial_fit does not support early_stopping=True (as in "
-                "MLPClassifier): hold out a validation set yourself, or use fit."
-            )
-        if incremental and self.solver == "lbfgs":
-            raise ValueError(
-                "partial_fit needs a stochastic solver (as in MLPClassifier); "
-                "solver='lbfgs' is not: use solver='adam' or 'sgd', or fit."
-            )
+        self._check_solver_options(incremental)
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         blockwise = _dask.is_dask_collection(X)  # the one place that asks
         X, y, sample_weight = self._validate_training_data(
@@ -249,12 +240,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
         keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
-        if self.solver == "lbfgs" and any(keep < 1 for keep in keep_probs):
-            raise ValueError(
-                "dropout makes the cost random, and solver='lbfgs' needs the "
-                "same cost at every evaluation: use solver='adam' or 'sgd' with "
-                "dropout, or dropout=0."
-            )
         rng = self._fit_rng(incremental, continuing)
         layer_sizes = [X.shape[1], *hidden, target.n_outputs]
         _checks.check_before_training(
@@ -268,17 +253,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             batch_rows=self._batch_rows(X.shape[0]),
             stratified=self._stratify(y) is not None,
         )
-        if continuing:
-            coefs, intercepts = self._continued_parameters(layer_sizes)
-            history = {
-                name: copy.copy(getattr(self, name, None) or empty)
-                for name, empty in _HISTORY.items()
-            }
-        else:
-            coefs, intercepts = initialize_parameters(
-                layer_sizes, self.init, rng, dtype=X.dtype
-            )
-            history = copy.deepcopy(_HISTORY)
+        coefs, intercepts, history = self._initial_parameters(
+            layer_sizes, continuing, rng, X.dtype
+        )
         dtype = coefs[0].dtype
         X = X.astype(dtype, copy=False)
         labels, y = y, target.encode(y, dtype)
@@ -297,6 +274,44 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         n_epochs = 1 if incremental else self.max_iter
         state.epochs = range(history["n_iter_"], history["n_iter_"] + n_epochs)
         return state
+
+    def _check_solver_options(self, incremental):
+        """What the solver cannot do, refused before any work: partial_fit
+        with early stopping or L-BFGS (as in MLPClassifier), L-BFGS with
+        dropout."""
+        if incremental and self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True (as in "
+                "MLPClassifier): hold out a validation set yourself, or use fit."
+            )
+        if incremental and self.solver == "lbfgs":
+            raise ValueError(
+                "partial_fit needs a stochastic solver (as in MLPClassifier); "
+                "solver='lbfgs' is not: use solver='adam' or 'sgd', or fit."
+            )
+        rates = self._dropout_rates(len(self._hidden_layer_sizes()))
+        if self.solver == "lbfgs" and any(rate > 0 for rate in rates):
+            raise ValueError(
+                "dropout makes the cost random, and solver='lbfgs' needs the "
+                "same cost at every evaluation: use solver='adam' or 'sgd' with "
+                "dropout, or dropout=0."
+            )
+
+    def _initial_parameters(self, layer_sizes, continuing, rng, dtype):
+        """Course step 1, ``(coefs, intercepts, history)``: drawn by ``init``,
+        or copies of the fitted ones with their history (warm start,
+        partial_fit)."""
+        if continuing:
+            coefs, intercepts = self._continued_parameters(layer_sizes)
+            history = {
+                name: copy.copy(getattr(self, name, None) or empty)
+                for name, empty in _HISTORY.items()
+            }
+            return coefs, intercepts, history
+        coefs, intercepts = initialize_parameters(
+            layer_sizes, self.init, rng, dtype=dtype
+        )
+        return coefs, intercepts, copy.deepcopy(_HISTORY)
 
     def _validate_training_data(self, X, y, sample_weight, blockwise, reset):
         """``validate_data`` for ``X`` and ``y``; a dask ``X`` is left where it
@@ -513,6 +528,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self.coefs_, self.intercepts_ = state.params.copies()
         for name, value in state.history.items():
             setattr(self, name, value)
+        if "best_validation_loss_" not in state.history:
+            vars(self).pop("best_validation_loss_", None)  # of an earlier fit
         self.n_layers_ = len(self.coefs_) + 1
         self.n_outputs_ = state.target.n_outputs
         self.out_activation_ = state.target.head
