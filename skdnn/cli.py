@@ -27,6 +27,7 @@ import os
 import re
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -846,8 +847,11 @@ def _predict(args):
     if args.proba and not hasattr(model, "predict_proba"):
         raise CommandError(f"--proba needs a classifier; {args.model} is a regressor")
     try:
-        predictions = model.predict(X)
-        proba = model.predict_proba(X) if args.proba else None
+        with warnings.catch_warnings():
+            # read_csv took the model's columns by name, in the model's order
+            warnings.filterwarnings("ignore", "X does not have valid feature names")
+            predictions = model.predict(X)
+            proba = model.predict_proba(X) if args.proba else None
     except ValueError as exc:
         raise CommandError(f"{args.file}: {exc}") from None
     header = ["prediction"]

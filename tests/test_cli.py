@@ -331,3 +331,15 @@ def test_train_the_regressor_and_the_multiclass_classifier(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert _accuracy(out.stdout) > 0.6
+
+
+def test_csv_predict_of_a_model_with_feature_names_does_not_warn(cancer_csv, tmp_path):
+    model = tmp_path / "model.h5"
+    trained = _run(
+        "train", "--data", cancer_csv, "--target", "diagnosis", "--cv", "0",
+        "--quiet", "--max-iter", "50", "--out", model,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    predicted = _run("predict", model, cancer_csv)
+    assert predicted.returncode == 0, predicted.stderr
+    assert "feature names" not in predicted.stderr
