@@ -657,8 +657,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         *args)`` of every row's logit, over the blocks of a dask array
         (lazily), else in chunks that fit in ``working_memory``. ``n_columns``
         and ``dtype`` describe what ``transform`` returns per row."""
-        if not hasattr(self, "coefs_"):
-            check_is_fitted(self)
+        self._check_fitted()
         network = (
             self.coefs_,
             self.intercepts_,
@@ -679,6 +678,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             for rows in gen_batches(X.shape[0], n_rows)
         ]
         return np.concatenate(parts)
+
+    def _check_fitted(self):
+        """``check_is_fitted``, skipped when ``coefs_`` is there: its cost
+        (8-18 us) is a sixth of a 1-row prediction."""
+        if not hasattr(self, "coefs_"):
+            check_is_fitted(self)
 
     def _validate_for_predict(self, X):
         """``validate_data`` for prediction, with a fast path for what most

@@ -19,7 +19,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted
 
 from . import _checks
 from ._base import BaseNetwork, Target
@@ -248,7 +247,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
             For two classes ``log(p / (1 - p))`` with ``p`` the probability of
             ``classes_[1]``; otherwise one column per class (or label).
         """
-        check_is_fitted(self)
+        self._check_fitted()
         return self._predict(X, _identity, n_columns=self._n_columns())
 
     def _n_columns(self):
@@ -271,7 +270,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         n = self.classes_.shape[0]
         return self._predict(X, _proba, self.out_activation_, n_columns=n)
 
@@ -289,7 +288,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         n = self.classes_.shape[0]
         return self._predict(X, _log_proba, self.out_activation_, n_columns=n)
 
@@ -311,7 +310,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels, from ``classes_``.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if self.out_activation_ == "logistic" and self.n_outputs_ > 1:
             return self._predict(
                 X, _indicators, n_columns=self.n_outputs_, dtype=np.int64
@@ -330,9 +329,13 @@ def _identity(z):
 
 
 def _proba(z, head):
-    """Class probabilities from the logits."""
+    """Class probabilities from the logits (``sigmoid(-z)``, not
+    ``1 - sigmoid(z)``, keeps tiny probabilities exact)."""
     if z.ndim == 1:
-        return np.column_stack([sigmoid(-z), sigmoid(z)])
+        proba = np.empty((z.shape[0], 2), dtype=z.dtype)
+        sigmoid(-z, out=proba[:, 0])
+        sigmoid(z, out=proba[:, 1])
+        return proba
     return HEADS[head].activation(z)
 
 

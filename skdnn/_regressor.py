@@ -4,7 +4,6 @@ squared-error heads (``identity``, ``relu``) and ``predict``."""
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNetwork, Target
 from ._callbacks import with_callbacks
@@ -84,7 +83,7 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
         y_pred : ndarray of shape (n_samples,) or (n_samples, `n_outputs_`)
             One column per output, 1-D for a single output.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         n_columns = None if self.n_outputs_ == 1 else self.n_outputs_
         return self._predict(X, _values, self.out_activation_, n_columns=n_columns)
 

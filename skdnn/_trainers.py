@@ -150,8 +150,15 @@ class BatchObjective:
             out=[Z[:m] for Z in self._Z],
             dropout=dropout,
         )
+        sw_sum = sample_weight.sum()  # once, for the cost and the gradients
         cost = compute_cost(
-            cache[-1], y, sample_weight, p.coefs, self.alpha, head=self.head
+            cache[-1],
+            y,
+            sample_weight,
+            p.coefs,
+            self.alpha,
+            sw_sum=sw_sum,
+            head=self.head,
         )
         backward_propagation(
             cache,
@@ -162,6 +169,7 @@ class BatchObjective:
             self.alpha,
             out=(p.coef_grads, p.intercept_grads, [d[:m] for d in self._deltas]),
             dropout=dropout,
+            sw_sum=sw_sum,
             head=self.head,
         )
         return cost
