@@ -31,7 +31,6 @@ Sample weights ``s`` (all ones by default) generalise the course's ``1/m`` to
 import functools
 
 import numpy as np
-from scipy.linalg.blas import daxpy, saxpy
 
 from .activations import ACTIVATIONS, DERIVATIVES
 from .heads import HEADS
@@ -45,10 +44,6 @@ def column_ones(m, dtype):
     ones = np.ones(m, dtype=dtype)
     ones.flags.writeable = False
     return ones
-
-
-#: ``y := a x + y`` in place, by dtype.
-_AXPY = {"d": daxpy, "f": saxpy}
 
 
 def linear_forward(A_prev, W, b, out=None):
@@ -412,21 +407,26 @@ def update_parameters(theta, dtheta, learning_rate):
     ``theta`` is every parameter of the network in one flat vector (the
     ``W[l]`` and ``b[l]`` are views of it, see
     :class:`~skdnn._trainers.PackedParameters`), so the course's loop over
-    layers is one BLAS ``axpy``: one pass over the parameters, no temporary.
+    layers is one NumPy expression.
+
+    Not scipy's BLAS ``axpy``, although it makes one pass instead of two:
+    scipy loads its own OpenBLAS, whose threads go on spinning after the
+    call and then compete with NumPy's for the cores. Measured on 2 cores,
+    the forward pass after an ``axpy`` update took 48 ms instead of 24 ms
+    (20 000 x 100, hidden (256, 128)), and a whole fit 1.7x longer.
 
     Parameters
     ----------
     theta : ndarray of shape (n_parameters,)
-        Updated in place; C-contiguous, float32 or float64.
+        Updated in place.
     dtheta : ndarray of shape (n_parameters,)
-        The gradient, same dtype.
+        The gradient, same dtype; left unchanged.
     learning_rate : float
         The step size, the course's ``alpha``.
     """
     assert theta.shape == dtheta.shape and theta.ndim == 1
-    assert theta.flags.c_contiguous and theta.dtype == dtheta.dtype
-    axpy = _AXPY[theta.dtype.char]
-    axpy(dtheta, theta, a=-learning_rate)  # theta in place (y of y := a x + y)
+    assert theta.dtype == dtheta.dtype
+    theta -= learning_rate * dtheta
 
 
 def predict_logit(X, coefs, intercepts, activation):

@@ -141,17 +141,21 @@ class AdamOptimizer(BaseOptimizer):
         s_correction = 1 - self.beta_2**self.t
         v, s, step = self.v, self.s, self._step
         v *= self.beta_1
-        update_parameters(v, dtheta, self.beta_1 - 1)  # v += (1 - beta_1) dtheta
+        np.multiply(dtheta, 1 - self.beta_1, out=step)
+        v += step  # v := beta_1 v + (1 - beta_1) dtheta
         np.multiply(dtheta, dtheta, out=dtheta)
+        dtheta *= 1 - self.beta_2
         s *= self.beta_2
-        update_parameters(s, dtheta, self.beta_2 - 1)  # s += (1 - beta_2) dtheta^2
+        s += dtheta  # s := beta_2 s + (1 - beta_2) dtheta^2
         # v_hat / (sqrt(s_hat) + eps) = c v / (sqrt(s) + eps c), c = sqrt(s_corr);
-        # Python floats (math, not np.sqrt) keep float32 math in float32
+        # Python floats (math, not np.sqrt) keep float32 math in float32, and
+        # the scratch buffer spares every allocation
         c = math.sqrt(s_correction)
         np.sqrt(s, out=step)
         step += self.epsilon * c
         np.divide(v, step, out=step)
-        update_parameters(theta, step, self.learning_rate * c / v_correction)
+        step *= self.learning_rate * c / v_correction
+        theta -= step
 
     def __getstate__(self):
         state = dict(vars(self))
