@@ -259,6 +259,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         dtype = coefs[0].dtype
         X = X.astype(dtype, copy=False)
         labels, y = y, target.encode(y, dtype)
+        if target.head == "relu" and not continuing:
+            # a ReLU output that starts off for every row has no gradient:
+            # start its bias at the target's mean (its positive part)
+            mean = np.average(y.reshape(len(y), -1), axis=0, weights=sample_weight)
+            intercepts[-1][...] = np.maximum(mean, 0)
         state = _FitState(
             blockwise=blockwise,
             target=target,

@@ -545,7 +545,9 @@ class DeepRegressor(HiddenLayers, RegressorNetwork):
         + _COMMON_PARAMETERS
         + """    out_activation : {"identity", "relu"}, default="identity"
         The output layer: ``a = z`` (MLPRegressor's) or ``a = max(0, z)``
-        for targets that cannot be negative."""
+        for targets that cannot be negative. A ReLU output starts with its
+        bias at the target's mean, so that it does not start off (and
+        without a gradient) for every sample."""
         + _CONTROL_PARAMETERS
         + """
     Attributes

@@ -194,3 +194,36 @@ def _leave():
         except ValueError:  # SKDNN_BLAS_THREADS changed under us: keep the limit
             return
         _apply(limit if limit is not None else _state["budget"])
+
+
+def _is_numpys(filepath):
+    """Whether a BLAS library file is the one NumPy's products go to (in a
+    wheel, under ``numpy.libs/`` or ``numpy/``)."""
+    import numpy
+
+    folder = os.path.dirname(numpy.__file__)
+    return filepath.startswith(folder) or filepath.startswith(folder + ".libs")
+
+
+@contextmanager
+def other_blas_one_thread():
+    """Run the block with every BLAS library that is not NumPy's (SciPy's
+    own OpenBLAS, in wheels) on one thread.
+
+    L-BFGS-B's Fortran calls SciPy's BLAS for its small vector products
+    between two evaluations of the cost; its threads then go on spinning
+    and compete with NumPy's for the cores. Measured on 2 cores (breast
+    cancer, hidden (100,)): 1.5 ms per forward pass instead of 0.05 ms.
+    Where both libraries are the same file, nothing is limited.
+    """
+    controller = _blas_controller()
+    others = [
+        lib.filepath
+        for lib in controller.lib_controllers
+        if lib.user_api == "blas" and not _is_numpys(lib.filepath)
+    ]
+    if not others:
+        yield
+        return
+    with controller.select(filepath=others).limit(limits=1):
+        yield

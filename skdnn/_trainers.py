@@ -53,6 +53,7 @@ from ._engine import (
     predict_logit,
     update_parameters,
 )
+from ._parallel import other_blas_one_thread
 from .activations import ACTIVATIONS, DERIVATIVES
 
 # -- the parameters ------------------------------------------------------------
@@ -307,15 +308,20 @@ class LbfgsTrainer(GradientTrainer):
             if on_epoch(float(intermediate_result.fun)):
                 raise StopIteration
 
-        result = scipy.optimize.minimize(
-            self._cost_and_gradient,
-            self.params.theta.astype(np.float64),
-            args=(data,),
-            method="L-BFGS-B",
-            jac=True,
-            callback=callback,
-            options={"maxiter": len(epochs), "maxfun": self.max_fun, "gtol": self.gtol},
-        )
+        with other_blas_one_thread():  # scipy's BLAS, inside L-BFGS-B
+            result = scipy.optimize.minimize(
+                self._cost_and_gradient,
+                self.params.theta.astype(np.float64),
+                args=(data,),
+                method="L-BFGS-B",
+                jac=True,
+                callback=callback,
+                options={
+                    "maxiter": len(epochs),
+                    "maxfun": self.max_fun,
+                    "gtol": self.gtol,
+                },
+            )
         self.params.theta[...] = result.x
         if result.nit == 0:  # converged at the start (a zero gradient)
             on_epoch(float(result.fun))

@@ -305,14 +305,18 @@ def test_lbfgs_refuses_partial_fit_and_dropout(iris):
 
 
 def test_lbfgs_from_a_dead_start_records_its_one_cost():
-    """A ReLU output that starts off for every row has a zero gradient:
-    L-BFGS stops at once, and the history still has the cost."""
+    """A ReLU output that is off for every row has a zero gradient: L-BFGS
+    stops at once, and the history still has the cost. A fresh relu head
+    starts its bias at the target's mean, so the same seed now learns."""
     size = np.linspace(0.3, 3, 50).reshape(-1, 1)
     price = np.maximum(0, 150 * size.ravel() - 100)
-    dead = DeepRegressor((), out_activation="relu", solver="lbfgs", random_state=2)
-    dead.fit(size, price)
-    assert dead.n_iter_ == len(dead.loss_curve_) == 1
-    assert dead.loss_ == dead.best_loss_ == dead.loss_curve_[0]
+    neuron = DeepRegressor((), out_activation="relu", solver="lbfgs", random_state=2)
+    assert neuron.fit(size, price).score(size, price) > 0.99
+    n_iter = neuron.n_iter_
+    neuron.intercepts_[0][...] = -1e3  # off everywhere
+    neuron.set_params(warm_start=True, alpha=0.0).fit(size, price)  # no gradient
+    assert neuron.n_iter_ == n_iter + 1 == len(neuron.loss_curve_)
+    assert neuron.loss_ == pytest.approx(0.5 * np.mean(price**2))
 
 
 def test_non_finite_logits_name_x_for_multiclass(iris):
