@@ -60,8 +60,8 @@ X = size.reshape(-1, 1)
 # ``hidden_layer_sizes=()`` leaves only the output layer: one weight ``w``,
 # one bias ``b``. ``solver="gd"`` with ``batch_size=None`` is the course's
 # full-batch gradient descent; ``tol`` stops it once the cost has not
-# improved for ten iterations. ``random_state=0`` draws a positive starting
-# ``w`` (see the last section for why that matters).
+# improved for ten iterations. The bias of a ReLU output starts at the mean
+# price (see the last section for why that matters).
 neuron = DeepRegressor(
     (),
     out_activation="relu",
@@ -108,12 +108,13 @@ ax.figure.savefig(args.output_dir / "housing_neuron_cost.png")
 # %%
 # A dead neuron
 # -------------
-# The ReLU's gradient is zero wherever ``w size + b < 0``. ``random_state=2``
-# draws a negative ``w`` (and ``b`` starts at zero), so the neuron outputs 0
-# for every house and gets no gradient: gradient descent cannot move it, the
-# cost stays where it started and ``tol`` stops the fit. Another starting
-# point is the cure.
-dead = DeepRegressor(
+# The ReLU's gradient is zero wherever ``w size + b < 0``. Had the bias
+# started at zero, as the course's initialisation does, ``random_state=2``
+# would draw a negative ``w`` and the neuron would output 0 for every house
+# and get no gradient: gradient descent could not move it. So a ReLU output
+# starts with its bias at the target's mean, and every seed learns; put the
+# neuron where it is off everywhere and it stays there.
+alive = DeepRegressor(
     (),
     out_activation="relu",
     solver="gd",
@@ -123,6 +124,9 @@ dead = DeepRegressor(
     random_state=2,
 ).fit(X, price)
 print(
-    f"random_state=2: w = {dead.coefs_[0].item():.2f}, "
-    f"R^2 = {dead.score(X, price):.2f} after {dead.n_iter_} iterations"
+    f"random_state=2: w = {alive.coefs_[0].item():.2f}, "
+    f"R^2 = {alive.score(X, price):.2f} after {alive.n_iter_} iterations"
 )
+alive.intercepts_[0][...] = -1000.0  # off for every house
+alive.set_params(warm_start=True, max_iter=50).fit(X, price)
+print(f"switched off: R^2 = {alive.score(X, price):.2f}")

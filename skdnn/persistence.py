@@ -460,8 +460,9 @@ def save_model(estimator, path):
 
     Parameters
     ----------
-    estimator : DeepBinaryClassifier or LogisticRegressionGD
-        A fitted estimator (not a pipeline, and not a subclass).
+    estimator : estimator of skdnn
+        A fitted DeepBinaryClassifier, LogisticRegressionGD, DeepClassifier
+        or DeepRegressor (not a pipeline, and not a subclass).
     path : str or path-like
         The file to write, conventionally ending in ``.h5``.
 
@@ -507,8 +508,8 @@ def save_model(estimator, path):
     name = type(estimator).__name__
     if ESTIMATORS.get(name) is not type(estimator):
         raise TypeError(
-            "save_model stores only "
-            f"{' and '.join(ESTIMATORS)} estimators; got {name}. "
+            "save_model stores only skdnn's estimators "
+            f"({', '.join(ESTIMATORS)}); got {name}. "
             "Use pickle or joblib for other objects (and only load trusted files)."
         )
     check_is_fitted(estimator)
@@ -1101,9 +1102,10 @@ def load_model(path):
 
     Returns
     -------
-    estimator : DeepBinaryClassifier or LogisticRegressionGD
-        The fitted estimator; its predictions are bit-identical to those of
-        the saved one.
+    estimator : estimator of skdnn
+        The fitted DeepBinaryClassifier, LogisticRegressionGD,
+        DeepClassifier or DeepRegressor; its predictions are bit-identical
+        to those of the saved one.
 
     Raises
     ------

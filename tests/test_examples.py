@@ -51,8 +51,9 @@ EXAMPLE_RUNS = [
         needs_cats=False,
         prints=[
             "w = 149.6, b = -100.2 (true: 150, -100)",
-            "R^2 = 0.9925 after 699 iterations",
-            "random_state=2: w = -0.42",
+            "R^2 = 0.9925 after 763 iterations",
+            "random_state=2: w = 149.63, R^2 = 0.99",
+            "switched off: R^2 = -2.61",
         ],
     ),
     _example(

@@ -247,10 +247,12 @@ class MyDeepClassifier(DeepBinaryClassifier):
     ],
     ids=["sklearn", "pipeline", "subclass"],
 )
-def test_only_the_two_skdnn_classes_can_be_saved(tmp_path, estimator):
+def test_only_the_skdnn_classes_can_be_saved(tmp_path, estimator):
     X, y = make_data()
     estimator.fit(X, y)
-    with pytest.raises(TypeError, match="stores only DeepBinaryClassifier and"):
+    with pytest.raises(
+        TypeError, match="stores only skdnn.s estimators .DeepBinaryClassifier"
+    ):
         save_model(estimator, tmp_path / "model.h5")
 
 
@@ -1076,3 +1078,35 @@ def test_errors_while_reading_become_value_errors(model_file, monkeypatch, error
     monkeypatch.setattr(h5py.Dataset, "__getitem__", fail)
     message = refused(model_file, "is damaged")
     assert type(error).__name__ in message or "HDF5 cannot read it" in message
+
+
+@pytest.mark.parametrize(
+    "kind", ["multiclass", "multilabel", "regressor", "relu-2-outputs"]
+)
+def test_the_new_estimators_round_trip(tmp_path, kind):
+    """DeepClassifier (softmax, multilabel) and DeepRegressor files load with
+    bit-identical predictions and the MLP summaries of the history."""
+    from sklearn.datasets import load_iris, make_multilabel_classification
+
+    from skdnn import DeepClassifier, DeepRegressor
+
+    X, y = load_iris(return_X_y=True)
+    params = {"hidden_layer_sizes": (5,), "max_iter": 5, "random_state": 0}
+    if kind == "multiclass":
+        model = DeepClassifier(early_stopping=True, **params).fit(X, y)
+    elif kind == "multilabel":
+        X, y = make_multilabel_classification(n_samples=60, random_state=0)
+        model = DeepClassifier(**params).fit(X, y)
+    elif kind == "regressor":
+        model = DeepRegressor(**params).fit(X, y.astype(float))
+    else:
+        Y = np.column_stack([y, 2 * y]).astype(float)
+        model = DeepRegressor(out_activation="relu", **params).fit(X, Y)
+    save_model(model, tmp_path / "m.h5")
+    loaded = load_model(tmp_path / "m.h5")
+    predict = "predict" if kind.startswith(("regressor", "relu")) else "predict_proba"
+    np.testing.assert_array_equal(
+        getattr(loaded, predict)(X), getattr(model, predict)(X)
+    )
+    for name in ("loss_", "best_loss_", "best_validation_score_", "out_activation_"):
+        assert getattr(loaded, name) == getattr(model, name), name
