@@ -19,7 +19,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import assert_all_finite, check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -259,11 +259,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         dtype = coefs[0].dtype
         X = X.astype(dtype, copy=False)
         labels, y = y, target.encode(y, dtype)
-        if target.head == "relu" and not continuing:
-            # a ReLU output that starts off for every row has no gradient:
-            # start its bias at the target's mean (its positive part)
-            mean = np.average(y.reshape(len(y), -1), axis=0, weights=sample_weight)
-            intercepts[-1][...] = np.maximum(mean, 0)
+        start_bias = HEADS[target.head].start_bias
+        if start_bias is not None and not continuing:
+            intercepts[-1][...] = start_bias(y.reshape(len(y), -1), sample_weight)
         state = _FitState(
             blockwise=blockwise,
             target=target,
@@ -580,6 +578,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if y.ndim != 2 or y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
+        assert_all_finite(y, input_name="y")  # what validate_data checks in memory
         return X, y
 
     def _sample_weight(self, sample_weight, X, y, incremental, target):
@@ -661,8 +660,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """The one place that maps prediction over ``X``: ``transform(logit,
         *args)`` of every row's logit, over the blocks of a dask array
         (lazily), else in chunks that fit in ``working_memory``. ``n_columns``
-        and ``dtype`` describe what ``transform`` returns per row."""
-        self._check_fitted()
+        and ``dtype`` describe what ``transform`` returns per row. The
+        public methods have called :meth:`_check_fitted`."""
         network = (
             self.coefs_,
             self.intercepts_,
@@ -695,8 +694,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         calls pass: a float ndarray of the right width, fitted without feature
         names, all finite. Its cost dominates the latency of small batches;
         anything else goes through ``validate_data`` and its messages."""
-        if not hasattr(self, "coefs_"):
-            check_is_fitted(self)
         if (
             type(X) is np.ndarray
             and X.ndim == 2

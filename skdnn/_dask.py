@@ -280,6 +280,12 @@ class _Blocks:
             return
         client.run(release_workspaces, self.name)
 
+    def loss(self, objective):
+        """The loss (no L2 term) of ``objective``'s current parameters,
+        activations and head, summed over the blocks where they are."""
+        p, network = objective.params, (objective.activations, objective.head)
+        return float(self.sum(block_cost, p.coefs, p.intercepts, network))
+
     def sum(self, function, coefs, intercepts, network, per_block=None):
         """``sum_k function(X[k], (y[k], s[k]), network, *per_block[k])``,
         computed where the blocks are; ``network`` is ``(activations, head)``
@@ -313,9 +319,8 @@ class TrainingSet(_trainers.TrainingSet):
         if isinstance(objective, BlockwiseObjective):
             return objective.final(self.X, self.y, self.sample_weight)
         blocks = _Blocks(self.X, self.y, self.sample_weight)
-        p, network = objective.params, (objective.activations, objective.head)
         try:
-            return float(blocks.sum(block_cost, p.coefs, p.intercepts, network)), None
+            return blocks.loss(objective), None
         finally:
             blocks.release()
 
@@ -386,9 +391,7 @@ class BlockwiseObjective:
     def final(self, X, y, sample_weight):
         """``(loss, None)``: the loss of the current parameters, summed over
         the blocks (no L2 term); the logits stay where the blocks are."""
-        p = self.params
-        network = (self.activations, self.head)
-        return float(self._blocks.sum(block_cost, p.coefs, p.intercepts, network)), None
+        return self._blocks.loss(self), None
 
     def close(self):
         self._blocks.release()

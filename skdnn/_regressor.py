@@ -3,6 +3,7 @@ squared-error heads (``identity``, ``relu``) and ``predict``."""
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseNetwork, Target
@@ -53,8 +54,6 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
     def _check_target(self, y, classes, continuing, incremental):
         """One output per column of ``y``, the head of ``out_activation``."""
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
-        if not np.isfinite(y).all():
-            raise ValueError("y holds NaN or infinity; every target must be finite.")
         if continuing and n_outputs != self.n_outputs_:
             raise ValueError(
                 f"y has {n_outputs} outputs; the previous fit had {self.n_outputs_}."
@@ -63,8 +62,6 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
 
     def _validation_score(self, logit, Y, sample_weight, head):
         """R² of the predictions on the validation rows."""
-        from sklearn.metrics import r2_score
-
         A = HEADS[head].activation(logit if logit.ndim == 2 else logit[:, np.newaxis])
         Y = Y if Y.ndim == 2 else Y[:, np.newaxis]
         return float(r2_score(Y, A, sample_weight=sample_weight))

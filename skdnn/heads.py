@@ -45,12 +45,16 @@ class Head(NamedTuple):
     baseline : callable
         ``baseline(Y, w) -> float``: the mean loss (weights ``w``) of the best
         constant prediction, the cost a fit that learns nothing ends at.
+    start_bias : callable or None
+        ``start_bias(Y, w) -> (k,)``: the output layer's bias at the start of
+        a fit, instead of the course's zeros.
     """
 
     activation: object
     loss: object
     delta: object
     baseline: object
+    start_bias: object = None
 
 
 def logistic_loss(Z, Y):
@@ -153,6 +157,13 @@ def relu_squared_loss(Z, Y):
     return squared_loss(relu_activation(Z), Y)
 
 
+def relu_start_bias(Y, w):
+    """The positive part of the target's weighted mean: a ReLU output that
+    starts off for every sample (``z < 0``) has no gradient and never moves,
+    which a zero bias and a negative first weight would give."""
+    return np.maximum(_weighted_mean(Y, w), 0)
+
+
 def relu_squared_delta(Z, Y, out=None):
     """``dZ = (max(0, z) - y) * [z > 0]``."""
     dZ = np.subtract(np.maximum(Z, 0), Y, out=out)
@@ -168,6 +179,10 @@ HEADS = {
         identity_activation, squared_loss, squared_delta, squared_baseline
     ),
     "relu": Head(
-        relu_activation, relu_squared_loss, relu_squared_delta, squared_baseline
+        relu_activation,
+        relu_squared_loss,
+        relu_squared_delta,
+        squared_baseline,
+        relu_start_bias,
     ),
 }
