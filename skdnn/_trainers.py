@@ -135,14 +135,16 @@ class BatchObjective:
         self._Z = [np.empty((max_rows, n), dtype=dtype) for n in widths]
         self._deltas = [np.empty((max_rows, n), dtype=dtype) for n in widths]
         self._dropout = any(p < 1 for p in keep_probs)
+        self._hidden = widths[:-1]  # the widths the dropout masks cover
 
     def __call__(self, X, y, sample_weight):
         """``J`` of the batch; ``dJ/dtheta`` goes into ``params.grad``."""
         m, p = X.shape[0], self.params
         dropout = None
         if self._dropout:
-            hidden = [W.shape[1] for W in p.coefs[:-1]]
-            dropout = draw_dropout_masks(self.rng, m, hidden, self.keep_probs, X.dtype)
+            dropout = draw_dropout_masks(
+                self.rng, m, self._hidden, self.keep_probs, X.dtype
+            )
         cache = forward_propagation(
             X,
             p.coefs,
