@@ -54,6 +54,7 @@ from ._solvers import OPTIMIZERS
 from .activations import ACTIVATIONS
 from .datasets import load_catvnoncat
 from .persistence import load_model, save_model
+from .preprocessing import fold_scaler
 
 #: ``--model``: the estimator each name builds.
 MODELS = {
@@ -493,26 +494,6 @@ def _held_out(model, X_test, y_test, args):
         return f"{model.score(X_test, y_test):.4f}"
     correct = int((model.predict(X_test) == y_test).sum())
     return f"{correct / y_test.shape[0]:.4f} ({correct}/{y_test.shape[0]})"
-
-
-def fold_scaler(scaler, estimator):
-    """A copy of ``estimator`` that takes unscaled data: ``StandardScaler``
-    folded into the first layer, ``W' = W / sigma`` and
-    ``b' = b - (mu / sigma) @ W``, so a model file needs no pipeline."""
-    folded = clone(estimator)
-    folded.__dict__.update(
-        {k: v for k, v in vars(estimator).items() if k.endswith("_")}
-    )
-    W, b = estimator.coefs_[0], estimator.intercepts_[0]
-    mean = scaler.mean_ if scaler.with_mean else np.zeros(W.shape[0])
-    scale = scaler.scale_ if scaler.with_std else np.ones(W.shape[0])
-    W_folded = (W / scale[:, np.newaxis]).astype(W.dtype)
-    b_folded = (b - (mean / scale) @ W).astype(b.dtype)
-    folded.coefs_ = [W_folded, *estimator.coefs_[1:]]
-    folded.intercepts_ = [b_folded, *estimator.intercepts_[1:]]
-    if hasattr(scaler, "feature_names_in_"):
-        folded.feature_names_in_ = scaler.feature_names_in_
-    return folded
 
 
 class _ProgressBar:

@@ -9,7 +9,7 @@ so that a pipeline can be fit on raw images.
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -202,3 +202,28 @@ class ImageVectorizer(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.requires_fit = True
         return tags
+
+
+def fold_scaler(scaler, estimator):
+    """A copy of the fitted network ``estimator`` that takes unscaled data.
+
+    The fitted ``StandardScaler`` ``scaler`` that fed it is folded into the
+    first layer, ``W' = W / sigma`` and ``b' = b - (mu / sigma) @ W``, so that
+    ``fold_scaler(scaler, net).predict(X)`` equals
+    ``net.predict(scaler.transform(X))`` up to rounding, and a model file
+    needs no pipeline. ``estimator`` is left as it was.
+    """
+    folded = clone(estimator)
+    folded.__dict__.update(
+        {k: v for k, v in vars(estimator).items() if k.endswith("_")}
+    )
+    W, b = estimator.coefs_[0], estimator.intercepts_[0]
+    mean = scaler.mean_ if scaler.with_mean else np.zeros(W.shape[0])
+    scale = scaler.scale_ if scaler.with_std else np.ones(W.shape[0])
+    W_folded = (W / scale[:, np.newaxis]).astype(W.dtype)
+    b_folded = (b - (mean / scale) @ W).astype(b.dtype)
+    folded.coefs_ = [W_folded, *estimator.coefs_[1:]]
+    folded.intercepts_ = [b_folded, *estimator.intercepts_[1:]]
+    if hasattr(scaler, "feature_names_in_"):
+        folded.feature_names_in_ = scaler.feature_names_in_
+    return folded

@@ -16,7 +16,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DeepBinaryClassifier
-from skdnn.cli import _ProgressBar, fold_scaler, main, read_csv
+from skdnn.cli import _ProgressBar, main, read_csv
+from skdnn.preprocessing import fold_scaler
 
 FAST = ["--max-iter", "300", "--learning-rate", "0.05"]
 
