@@ -202,10 +202,11 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         class for every training row although ``y`` has several: the
         silent failure of plain gradient descent on unscaled or hard tabular
         data (the cost still falls, slowly, at ``max_iter``). Multilabel
-        targets are not judged."""
+        targets are not judged. Otherwise the network's check (the cost
+        still falling at ``max_iter``)."""
         labels = state.seen["y"]
-        if labels.ndim != 1:
-            return
+        if Z_L is None or labels.ndim != 1:
+            return super()._check_ending(state, Z_L)
         predicted = Z_L.argmax(axis=1) if Z_L.shape[1] > 1 else Z_L[:, 0] > 0
         if np.unique(predicted).size == 1 and np.unique(labels).size > 1:
             only = state.target.attributes["classes_"][int(predicted[0])]
@@ -219,6 +220,8 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
                 ConvergenceWarning,
                 stacklevel=6,
             )
+            return
+        super()._check_ending(state, Z_L)
 
     def _validation_score(self, logit, Y, sample_weight, head):
         """Accuracy of the logits on the one-hot or 0/1 targets ``Y``."""

@@ -238,7 +238,9 @@ def test_logistic_coef_and_intercept(easy):
 
 def test_loss_curve_runs_max_iter_and_decreases(make, easy):
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # tol=None never warns
+        # tol=None has no tol rule to warn about, and 50 epochs are too few
+        # to judge whether the cost is still falling (tests/test_endings.py)
+        warnings.simplefilter("error")
         estimator = make(max_iter=50, tol=None).fit(*easy)
     assert len(estimator.loss_curve_) == estimator.n_iter_ == 50
     assert np.all(np.diff(estimator.loss_curve_) < 0)
@@ -455,4 +457,6 @@ def test_a_constant_predictor_is_reported(cancer, cancer_scaled):
         DeepBinaryClassifier(max_iter=300, random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
+        # 300 iterations end on a still-falling cost: tests/test_endings.py
+        warnings.filterwarnings("ignore", "The cost was still falling")
         DeepBinaryClassifier(max_iter=300, random_state=0).fit(*cancer_scaled)
