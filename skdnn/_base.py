@@ -170,6 +170,15 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """What early stopping's split keeps the shares of, or None."""
         return None
 
+    def _check_validation_target(self, y_val, target):
+        """Refuse a ``y_val`` that the fit's target cannot score (the
+        classifiers: labels that are not among its classes)."""
+
+    def _apply_validation_class_weights(self, sample_weight_val, y, y_val):
+        """``sample_weight_val`` times each validation row's class weight, if
+        any, computed as for the training target ``y``."""
+        return sample_weight_val
+
     def _check_ending(self, state, Z_L):
         """Warn with ``ConvergenceWarning`` when a ``tol=None`` fit ran all its
         ``max_iter`` epochs while the cost was still falling steeply (see
@@ -210,11 +219,23 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the network by gradient descent.
 
         By default this is the course's full-batch gradient descent, for
-        ``max_iter`` iterations.
+        ``max_iter`` iterations. With ``early_stopping=True``, training is
+        watched on a validation set: ``validation_fraction`` of ``X`` held
+        out, or ``X_val`` and ``y_val`` when given (every row of ``X`` is then
+        trained on), as in ``HistGradientBoostingClassifier.fit``.
 
         Parameters
         ----------
@@ -229,19 +250,46 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; ``None`` gives every sample weight 1, which
             is the course's cost. Multiplied by ``class_weight`` if any.
+        X_val : array-like or dask array of shape (n_val, n_features), \
+                default=None
+            Validation data for early stopping, instead of holding out
+            ``validation_fraction`` of ``X`` (which is then ignored): after
+            every epoch its loss goes into ``validation_loss_curve_`` and its
+            score into ``validation_scores_``, and the parameters of the
+            lowest loss are kept. Needs ``y_val`` and ``early_stopping=True``.
+            It must have the features of ``X`` (and its feature names, if
+            ``X`` has them); it is computed in the dtype of the fit (float32
+            for float32 ``X``). A ``dask.array`` is computed into memory
+            once, also when ``X`` is a dask array (early stopping on a dask
+            ``X`` needs ``X_val``). In a ``Pipeline``, ``X_val`` is
+            transformed by the steps before the network with
+            ``Pipeline(..., transform_input=["X_val"])`` and
+            ``set_fit_request(X_val=True, y_val=True)`` (metadata routing).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+                default=None
+            Target of ``X_val``, shaped as ``y``; for the classifiers, labels
+            among those of ``y``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Non-negative weights of the validation loss and score; needs
+            ``X_val``. ``None`` gives every row weight 1. Multiplied by
+            ``class_weight`` if any (``"balanced"``: the class shares of
+            ``y``).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, incremental, classes=None, validation=None):
         """Validate, start the fit's state, make its trainer, run the loop,
-        store what it learned. A failure leaves the estimator as it was."""
+        store what it learned. A failure leaves the estimator as it was.
+        ``validation``: ``fit``'s ``(X_val, y_val, sample_weight_val)``."""
+        validation = validation or (None, None, None)
         with _unchanged_on_error(self):
-            state = self._start(X, y, sample_weight, incremental, classes)
+            state = self._start(X, y, sample_weight, incremental, classes, validation)
             with ExitStack() as resources:
                 trainer = self._make_trainer(state, resources)
                 self._train(state, trainer)
@@ -252,7 +300,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     # -- the fit's steps ------------------------------------------------------------
 
-    def _start(self, X, y, sample_weight, incremental, classes):
+    def _start(self, X, y, sample_weight, incremental, classes, validation):
         """Step 1 (initialise) and everything a fit needs before its first
         epoch, as one :class:`_FitState`; checks every input first."""
         self._check_solver_options(incremental)
@@ -264,6 +312,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         target = self._check_target(y, classes, continuing, incremental)
         metadata = None if sample_weight is None else {}
         sample_weight = self._sample_weight(sample_weight, X, y, incremental, target)
+        validation = self._validate_validation_set(
+            validation, X, y, target, continuing, blockwise
+        )
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
         keep_probs = [1 - rate for rate in self._dropout_rates(len(hidden))]
@@ -279,6 +330,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             incremental,
             batch_rows=self._batch_rows(X.shape[0]),
             stratified=self._stratify(y) is not None,
+            held_out=validation is not None,
         )
         coefs, intercepts, history = self._initial_parameters(
             layer_sizes, continuing, rng, X.dtype
@@ -299,7 +351,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             history=history,
             incremental=incremental,
         )
-        self._split(state, X, y, labels, sample_weight, metadata)
+        self._split(state, X, y, labels, sample_weight, metadata, validation)
         state.optimizer = self._make_optimizer(state, continuing)
         n_epochs = 1 if incremental else self.max_iter
         state.epochs = range(history["n_iter_"], history["n_iter_"] + n_epochs)
@@ -362,6 +414,41 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             y = column_or_1d(y, warn=True)  # a column vector, as in MLPClassifier
         return X, y, sample_weight
 
+    def _validate_validation_set(self, validation, X, y, target, continuing, blockwise):
+        """``fit``'s ``(X_val, y_val, sample_weight_val)``, checked against the
+        validated ``X`` and ``y`` of the fit, in the fit's dtype (that of
+        ``X``, or of the fitted parameters when continuing) and weighted by
+        ``class_weight``; None without ``X_val``. Dask arrays are computed
+        into memory: the loss of the validation set is computed after every
+        epoch. The labels stay labels (``_split`` encodes them)."""
+        self._check_validation_options(validation, blockwise)
+        X_val, y_val, sw_val = (_dask.in_memory(values) for values in validation)
+        if X_val is None:
+            return None
+        dtype = self.coefs_[0].dtype if continuing else X.dtype
+        names = getattr(self, "feature_names_in_", None)
+        X_val = _checks.check_validation_X(X_val, X.shape[1], names, dtype)
+        numeric = not is_classifier(self)
+        y_val = _checks.check_validation_y(y_val, y, X_val.shape[0], numeric)
+        self._check_validation_target(y_val, target)
+        sw_val = _checks.check_validation_weight(sw_val, X_val.shape[0], dtype)
+        sw_val = self._apply_validation_class_weights(sw_val, y, y_val)
+        _checks.check_validation_weight_sum(sw_val)
+        return X_val, y_val, sw_val
+
+    def _check_validation_options(self, validation, blockwise):
+        """``fit``'s validation set goes with ``early_stopping=True`` (the
+        rules of ``HistGradientBoostingClassifier``), and early stopping on
+        a dask array needs it: its rows are not split off in memory."""
+        X_val, y_val, sw_val = validation
+        _checks.check_validation_options(X_val, y_val, sw_val, self.early_stopping)
+        if blockwise and self.early_stopping and X_val is None:
+            raise ValueError(
+                "early_stopping=True is not available when X is a dask array "
+                "without a validation set: pass one, fit(X, y, X_val=..., "
+                "y_val=...), or load X into memory."
+            )
+
     def _fit_rng(self, incremental, continuing):
         """The fit's random numbers: ``partial_fit`` goes on drawing where the
         last call stopped; anything else starts from ``random_state``."""
@@ -371,12 +458,18 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             return rng
         return check_random_state(self.random_state)
 
-    def _split(self, state, X, y, labels, sample_weight, metadata):
+    def _split(self, state, X, y, labels, sample_weight, metadata, validation):
         """``state.data`` (what is trained on) and, with ``early_stopping``,
-        ``state.validation``: a stratified split drawn from ``random_state``.
-        An int ``random_state`` gives the same split on every fit, so a warm
-        start validates on the rows held out before."""
-        if self.early_stopping and not state.incremental:
+        ``state.validation``: ``fit``'s validation set when given (checked,
+        its labels still to encode; every row of ``X`` is trained on), else a
+        stratified split drawn from ``random_state``. An int ``random_state``
+        gives the same split on every fit, so a warm start validates on the
+        rows held out before."""
+        if validation is not None:
+            X_val, labels_val, sw_val = validation
+            y_val = state.target.encode(labels_val, X.dtype)
+            state.validation = (X_val, y_val, sw_val)
+        elif self.early_stopping and not state.incremental:
             seed = self.random_state
             if not isinstance(seed, Integral):
                 seed = state.rng
@@ -588,12 +681,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _validate_dask(self, X, y, reset):
         """``validate_data`` for a dask array ``X`` (left where it is) and its
-        target (brought into memory)."""
-        if self.early_stopping:
-            raise ValueError(
-                "early_stopping=True is not available when X is a dask array; "
-                "hold out a validation set yourself or load X into memory."
-            )
+        target (brought into memory). Early stopping without a validation
+        set has been refused (``_check_validation_options``)."""
         if self.space == "sample":
             raise ValueError(
                 "space='sample' needs X in memory; X is a dask array: use "

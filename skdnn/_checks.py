@@ -13,8 +13,13 @@ constraints; :func:`check_labels` at the top of the classifiers'
 in their ``_apply_class_weights``; :func:`check_weight_sum` in
 ``BaseNetwork._sample_weight``; :func:`check_before_training` in
 ``BaseNetwork._start`` once the layer sizes are known, before the parameters
-are initialised; and :func:`check_split_weights` right after the
-early-stopping split (``BaseNetwork._split``).
+are initialised; :func:`check_split_weights` right after the
+early-stopping split (``BaseNetwork._split``); and the checks of ``fit``'s
+explicit validation set (:func:`check_validation_options`,
+:func:`check_validation_X`, :func:`check_validation_y`,
+:func:`check_validation_labels`, :func:`check_validation_weight`,
+:func:`check_validation_weight_sum`) in ``BaseNetwork._start`` and
+``BaseNetwork._validate_validation_set``.
 """
 
 import math
@@ -23,8 +28,10 @@ import sys
 from numbers import Number, Real
 
 import numpy as np
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import _get_feature_names
 
 # -- parameter constraints -------------------------------------------------------------
 
@@ -60,9 +67,10 @@ def _label_kind(label_type):
     return None
 
 
-def check_labels(y, classes=None):
+def check_labels(y, classes=None, y_name="y"):
     """Refuse class labels in ``y`` (and in ``partial_fit``'s ``classes``)
-    that mix strings and numbers, or are neither.
+    that mix strings and numbers, or are neither; ``y_name`` is what the
+    message calls ``y`` (``"y_val"`` for ``fit``'s validation labels).
 
     NumPy cannot sort such labels (``'<' not supported between 'int' and
     'str'``), so neither ``np.unique`` nor scikit-learn's target checks can
@@ -73,7 +81,7 @@ def check_labels(y, classes=None):
     TypeError
         Naming ``y`` (or ``classes``) and an example label of each kind.
     """
-    for name, labels in (("y", y), ("classes", classes)):
+    for name, labels in ((y_name, y), ("classes", classes)):
         labels = np.asarray([] if labels is None else labels)
         if labels.dtype != object:
             continue
@@ -485,6 +493,225 @@ def check_split_weights(train_weight, validation_weight, validation_fraction):
             )
 
 
+# -- fit's explicit validation set (X_val, y_val, sample_weight_val) -------------------
+
+
+def check_validation_options(X_val, y_val, sample_weight_val, early_stopping):
+    """The rules of ``HistGradientBoostingClassifier.fit`` (scikit-learn 1.7)
+    for an explicit validation set, with its messages: ``X_val`` and ``y_val``
+    go together and need ``early_stopping=True``. ``sample_weight_val``
+    without them is refused too (HistGradientBoosting ignores it).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument that is missing or not wanted.
+    """
+    if X_val is not None and y_val is None:
+        raise ValueError("X_val is provided, but y_val was not provided.")
+    if y_val is not None and X_val is None:
+        raise ValueError("y_val is provided, but X_val was not provided.")
+    if sample_weight_val is not None and X_val is None:
+        raise ValueError(
+            "sample_weight_val is provided, but X_val and y_val were not "
+            "provided: sample_weight_val weighs the rows of X_val."
+        )
+    if X_val is not None and not early_stopping:
+        raise ValueError(
+            "X_val and y_val are passed to fit while at the same time "
+            "early_stopping is False. When passing X_val and y_val to fit, "
+            "early_stopping should be set to True."
+        )
+
+
+def _check_named(values, name, **kwargs):
+    """``check_array(values, **kwargs)``, its error messages naming ``name``
+    (scikit-learn's say "Expected 2D array" or "Input contains NaN" without
+    saying which input)."""
+    try:
+        with np.errstate(over="ignore"):  # a float64 X_val cast to float32
+            return check_array(values, input_name=name, **kwargs)
+    except (TypeError, ValueError) as exc:
+        if name in str(exc):
+            raise
+        error = TypeError if isinstance(exc, TypeError) else ValueError
+        raise error(f"{name}: {exc}") from exc
+
+
+def check_validation_X(X_val, n_features, feature_names, dtype):
+    """``X_val`` as a 2-D array of the fit's float ``dtype`` (float32 for a
+    float32 fit, whatever ``X_val``'s own dtype), finite in that dtype, with
+    the ``n_features`` columns of ``X`` and, when ``X`` had them, its
+    ``feature_names`` in its order.
+
+    Raises
+    ------
+    ValueError
+        Naming ``X_val``.
+    """
+    names = _get_feature_names(X_val)
+    if feature_names is not None:
+        if names is None:
+            raise ValueError(
+                f"X_val has no feature names, but X has ({len(feature_names)} "
+                "columns, from "
+                f"{feature_names[0]!r}): give X_val the columns of X, by name."
+            )
+        if not np.array_equal(names, feature_names):
+            unexpected = sorted(set(names) - set(feature_names))
+            missing = sorted(set(feature_names) - set(names))
+            what = (
+                f"{unexpected} are not in X and {missing} are missing"
+                if unexpected or missing
+                else "they are the same names in another order"
+            )
+            raise ValueError(
+                f"X_val's feature names differ from those of X: {what}. Give "
+                "X_val the columns of X, in the same order."
+            )
+    X_val = _check_named(
+        X_val, "X_val", dtype=dtype, ensure_min_samples=0, ensure_min_features=0
+    )
+    if X_val.shape[0] == 0:
+        raise ValueError("X_val has no rows: a validation set needs at least one.")
+    if X_val.shape[1] != n_features:
+        raise ValueError(
+            f"X_val has {X_val.shape[1]} features, but X has {n_features}: the "
+            "validation set needs the columns of the training data."
+        )
+    return X_val
+
+
+def check_validation_y(y_val, y, n_rows, numeric):
+    """``y_val`` as an array of the shape of the training target ``y`` (a
+    column vector is raveled for a 1-D ``y``), finite, one row per row of
+    ``X_val`` (``n_rows``); numbers when ``numeric`` (the regressor). Labels
+    are kept as they are: the target encodes them.
+
+    Raises
+    ------
+    ValueError
+        Naming ``y_val``.
+    """
+    y_val = _check_named(
+        y_val,
+        "y_val",
+        ensure_2d=False,
+        dtype="numeric" if numeric else None,
+        ensure_min_samples=0,
+    )
+    if y.ndim == 1 and y_val.ndim == 2 and y_val.shape[1] == 1:
+        y_val = y_val.ravel()
+    if y_val.ndim != y.ndim or y_val.shape[1:] != y.shape[1:]:
+        raise ValueError(
+            f"y_val has shape {y_val.shape}, but y has shape {y.shape}: y_val "
+            f"needs {'one target' if y.ndim == 1 else f'{y.shape[1]} columns'} "
+            "per validation row, as y has."
+        )
+    if y_val.shape[0] != n_rows:
+        raise ValueError(
+            f"X_val has {n_rows} rows, but y_val has {y_val.shape[0]}: the "
+            "validation set needs one target per row."
+        )
+    return y_val
+
+
+def check_validation_labels(y_val, classes):
+    """The labels of ``y_val`` must be among the ``classes`` of the fit (a
+    1-D target), or 0 and 1 (a multilabel indicator matrix): the network
+    has no output for any other.
+
+    Raises
+    ------
+    ValueError or TypeError
+        Naming ``y_val`` and the unseen labels.
+    """
+    if y_val.ndim == 2:
+        if not np.isin(y_val, (0, 1)).all():
+            raise ValueError(
+                "y_val must be a 0/1 indicator matrix, as y is (multilabel); "
+                "it has other values."
+            )
+        return
+    check_labels(y_val, y_name="y_val")
+    known = set(classes.tolist())
+    unseen = [label for label in np.unique(y_val).tolist() if label not in known]
+    if unseen:
+        raise ValueError(
+            f"y_val has labels {unseen!r} that are not among the classes of y, "
+            f"{classes.tolist()!r}: the network has no output for them."
+        )
+
+
+def check_validation_weight(sample_weight_val, n_rows, dtype):
+    """``sample_weight_val`` as ``n_rows`` finite weights ``>= 0`` of
+    ``dtype`` (all ones when ``None``; a number is every row's weight, as
+    ``_check_sample_weight`` reads it).
+
+    Raises
+    ------
+    ValueError
+        Naming ``sample_weight_val``.
+    """
+    if sample_weight_val is None:
+        return np.ones(n_rows, dtype=dtype)
+    if isinstance(sample_weight_val, Number):
+        sample_weight_val = np.full(n_rows, sample_weight_val, dtype=dtype)
+    weights = _check_named(
+        sample_weight_val,
+        "sample_weight_val",
+        ensure_2d=False,
+        dtype=dtype,
+        ensure_min_samples=0,
+    )
+    if weights.shape != (n_rows,):
+        raise ValueError(
+            f"sample_weight_val has shape {weights.shape}, but X_val has "
+            f"{n_rows} rows: it needs one weight per row, shape ({n_rows},)."
+        )
+    if (weights < 0).any():
+        raise ValueError(
+            f"sample_weight_val has negative weights (the smallest is "
+            f"{weights.min()!r}): weights must be >= 0."
+        )
+    check_weight_sum(weights, "sample_weight_val")
+    return weights
+
+
+def validation_class_weights(y, y_val, class_weight):
+    """The class weight of every row of ``y_val``, as the training rows get
+    theirs: a dict is looked up by label; ``"balanced"`` takes the class
+    shares of the training target ``y``, not of ``y_val`` (the rows held out
+    by early stopping's own split get the weights computed on the whole
+    ``y``). A multilabel column value that ``y`` lacks gets 0, as in
+    ``compute_sample_weight(..., indices=...)``.
+    """
+    if isinstance(class_weight, dict) and y_val.ndim == 1:
+        return _class_weights(y_val, class_weight)
+    n = y.shape[0]
+    both = np.concatenate([y, y_val])
+    return compute_sample_weight(class_weight, both, indices=np.arange(n))[n:]
+
+
+def check_validation_weight_sum(weights):
+    """The validation loss divides by the sum of the validation weights
+    (``sample_weight_val`` times ``class_weight``): it must be finite and
+    positive.
+
+    Raises
+    ------
+    ValueError
+        Naming ``sample_weight_val`` (and ``class_weight``).
+    """
+    check_weight_sum(weights, "sample_weight_val times class_weight")
+    if not weights.sum() > 0:
+        raise ValueError(
+            f"The {weights.shape[0]} rows of X_val all have weight 0 "
+            "(sample_weight_val times class_weight): the validation loss "
+            "divides by their sum. Give some of them a positive weight."
+        )
+
+
 # -- all checks that need the validated data -------------------------------------------
 
 
@@ -498,6 +725,7 @@ def check_before_training(
     incremental,
     batch_rows,
     stratified,
+    held_out=False,
 ):
     """Run the checks that need the validated ``X``, the labels ``y``, the
     weights and the layer sizes, before the parameters are initialised.
@@ -505,10 +733,12 @@ def check_before_training(
     ``continuing`` is a warm start or a later ``partial_fit`` (the epochs then
     go on from ``n_iter_``); ``incremental`` is ``partial_fit`` (one epoch,
     no early stopping); ``batch_rows`` the rows of one update; ``stratified``
-    whether early stopping's split keeps the class shares (the classifiers).
+    whether early stopping's split keeps the class shares (the classifiers);
+    ``held_out`` whether ``fit`` was given a validation set (nothing is then
+    split off).
     """
     est = estimator
-    if est.early_stopping and not incremental:
+    if est.early_stopping and not incremental and not held_out:
         if stratified:
             check_validation_split(y, est.validation_fraction)
         else:

@@ -193,6 +193,22 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         _checks.check_class_weight(self.class_weight, target.attributes["classes_"])
         return _checks.apply_class_weight(sample_weight, y, self.class_weight)
 
+    def _check_validation_target(self, y_val, target):
+        """``y_val``'s labels must be among the classes of the fit (0 and 1
+        for a multilabel target)."""
+        _checks.check_validation_labels(y_val, target.attributes["classes_"])
+
+    def _apply_validation_class_weights(self, sample_weight_val, y, y_val):
+        """``sample_weight_val`` times each validation row's class weight:
+        ``class_weight``'s, for ``"balanced"`` from the class shares of the
+        training target ``y``, as the rows that early stopping's own split
+        holds out get theirs."""
+        if self.class_weight is None:
+            return sample_weight_val
+        weights = _checks.validation_class_weights(y, y_val, self.class_weight)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            return sample_weight_val * weights.astype(sample_weight_val.dtype)
+
     def _stratify(self, y):
         """Early stopping's split keeps the class shares (not for multilabel)."""
         return y if y.ndim == 1 else None

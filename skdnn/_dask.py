@@ -22,7 +22,10 @@ Mini-batch training streams the blocks in order instead: one block at a time
 comes to this process and is cut into mini-batches.
 
 ``y`` and ``sample_weight`` are held in memory (``n_features`` times smaller
-than ``X``); only ``X`` may be a dask array.
+than ``X``); only ``X`` is trained on where its blocks are. Early stopping
+needs ``fit``'s explicit validation set (``X_val``, ``y_val``): it is scored
+after every epoch, so it is held in memory too, computed once if it comes
+as dask arrays; the rows of a dask ``X`` are not split off.
 """
 
 import threading
@@ -108,6 +111,15 @@ def to_numpy(values):
     """``y`` or ``sample_weight`` in memory (computed if a dask array)."""
     if is_dask_collection(values):
         return np.asarray(values.compute())
+    return values
+
+
+def in_memory(values):
+    """``values`` computed if a dask collection, else as they are: ``fit``'s
+    validation set, scored after every epoch, so read once (a dask DataFrame
+    becomes a pandas one, with its column names)."""
+    if is_dask_collection(values):
+        return values.compute()
     return values
 
 

@@ -123,11 +123,13 @@ _CONTROL_PARAMETERS = """
     n_iter_no_change : int or np.inf, default=10
         Patience of ``tol`` and ``early_stopping``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, record its
-        loss and score every epoch, stop when the loss stops improving and
-        keep the parameters of the best epoch.
+        Hold out ``validation_fraction`` of the training data (or use the
+        ``X_val``, ``y_val`` given to :meth:`fit`), record its loss and score
+        every epoch, stop when the loss stops improving and keep the
+        parameters of the best epoch.
     validation_fraction : float, default=0.1
-        Share of the training data held out by ``early_stopping``.
+        Share of the training data held out by ``early_stopping``; ignored
+        when :meth:`fit` is given ``X_val``.
     warm_start : bool, default=False
         Continue from the fitted parameters on the next ``fit``.
     space : {"auto", "feature", "sample"}, default="auto"
@@ -376,11 +378,13 @@ class DeepBinaryClassifier(DeepClassifier):
         Patience of ``tol`` and ``early_stopping``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (a stratified
-        split drawn from ``random_state``), record its loss and accuracy every
-        epoch, stop when it stops improving and keep the parameters of the
-        epoch with the lowest validation loss.
+        split drawn from ``random_state``), or use the ``X_val``, ``y_val``
+        given to :meth:`fit`; record its loss and accuracy every epoch, stop
+        when it stops improving and keep the parameters of the epoch with the
+        lowest validation loss.
     validation_fraction : float, default=0.1
-        Share of the training data held out by ``early_stopping``.
+        Share of the training data held out by ``early_stopping``; ignored
+        when :meth:`fit` is given ``X_val``.
     warm_start : bool, default=False
         Continue from the fitted parameters on the next ``fit``;
         ``n_iter_`` and ``loss_curve_`` keep counting.

@@ -75,11 +75,13 @@ class LogisticRegressionGD(ClassifierNetwork):
         Patience of ``tol`` and ``early_stopping``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (a stratified
-        split drawn from ``random_state``), record its loss and accuracy every
-        epoch, stop when it stops improving and keep the parameters of the
-        epoch with the lowest validation loss.
+        split drawn from ``random_state``), or use the ``X_val``, ``y_val``
+        given to :meth:`fit`; record its loss and accuracy every epoch, stop
+        when it stops improving and keep the parameters of the epoch with the
+        lowest validation loss.
     validation_fraction : float, default=0.1
-        Share of the training data held out by ``early_stopping``.
+        Share of the training data held out by ``early_stopping``; ignored
+        when :meth:`fit` is given ``X_val``.
     warm_start : bool, default=False
         Continue from the fitted parameters on the next ``fit``;
         ``n_iter_`` and ``loss_curve_`` keep counting.
