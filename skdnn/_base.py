@@ -338,9 +338,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         dtype = coefs[0].dtype
         X = X.astype(dtype, copy=False)
         labels, y = y, target.encode(y, dtype)
-        start_bias = HEADS[target.head].start_bias
-        if start_bias is not None and not continuing:
-            intercepts[-1][...] = start_bias(y.reshape(len(y), -1), sample_weight)
         state = _FitState(
             blockwise=blockwise,
             target=target,
@@ -352,10 +349,23 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             incremental=incremental,
         )
         self._split(state, X, y, labels, sample_weight, metadata, validation)
+        if not continuing:
+            self._start_output_bias(state)
         state.optimizer = self._make_optimizer(state, continuing)
         n_epochs = 1 if incremental else self.max_iter
         state.epochs = range(history["n_iter_"], history["n_iter_"] + n_epochs)
         return state
+
+    @staticmethod
+    def _start_output_bias(state):
+        """The output head's starting bias, if it has one (relu: the target's
+        mean), from the rows trained on: early stopping's held-out rows do
+        not leak into it."""
+        start_bias = HEADS[state.target.head].start_bias
+        if start_bias is not None:
+            y, sample_weight = state.data.y, state.data.sample_weight
+            bias = start_bias(y.reshape(len(y), -1), sample_weight)
+            state.params.intercepts[-1][...] = bias
 
     def _check_solver_options(self, incremental):
         """What the solver cannot do, refused before any work: partial_fit

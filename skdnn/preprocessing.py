@@ -212,6 +212,39 @@ def fold_scaler(scaler, estimator):
     ``fold_scaler(scaler, net).predict(X)`` equals
     ``net.predict(scaler.transform(X))`` up to rounding, and a model file
     needs no pipeline. ``estimator`` is left as it was.
+
+    Parameters
+    ----------
+    scaler : StandardScaler
+        The fitted scaler whose output ``estimator`` was trained on.
+    estimator : DeepBinaryClassifier, DeepClassifier, DeepRegressor or \
+            LogisticRegressionGD
+        The fitted network.
+
+    Returns
+    -------
+    folded : estimator
+        A fitted copy of ``estimator`` (its parameters and every fitted
+        attribute) that takes the unscaled features, with the scaler's
+        ``feature_names_in_`` if it has them.
+
+    See Also
+    --------
+    skdnn.save_model : Writes the folded network to a model file.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdnn import DeepClassifier
+    >>> from skdnn.preprocessing import fold_scaler
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> pipe = make_pipeline(StandardScaler(), DeepClassifier((8,), random_state=0))
+    >>> folded = fold_scaler(*pipe.fit(X, y))
+    >>> bool(np.allclose(folded.predict_proba(X), pipe.predict_proba(X)))
+    True
     """
     folded = clone(estimator)
     folded.__dict__.update(

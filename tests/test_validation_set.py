@@ -88,6 +88,7 @@ DATA = {
     ),
     "multilabel": _multilabel,
     "regression": _regression,
+    "positive-regression": lambda: (_regression()[0], np.abs(_regression()[1]) + 1),
     "wide": _wide,
 }
 
@@ -117,6 +118,11 @@ CASES = {
     "regressor-sgd": (
         DeepRegressor((8,), solver="sgd", learning_rate=0.01, max_iter=300),
         "regression",
+    ),
+    # the relu head's bias starts at the mean of the rows trained on
+    "regressor-relu-output": (
+        DeepRegressor((8,), out_activation="relu", learning_rate=0.01, max_iter=300),
+        "positive-regression",
     ),
 }
 
