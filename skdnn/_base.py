@@ -374,7 +374,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True (as in "
-                "MLPClassifier): hold out a validation set yourself, or use fit."
+                "MLPClassifier): use fit, which holds out validation_fraction "
+                "or takes a validation set as X_val and y_val."
             )
         if incremental and self.solver == "lbfgs":
             raise ValueError(
