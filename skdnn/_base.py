@@ -9,7 +9,6 @@ here, over the functions of :mod:`skdnn._engine`.
 import copy
 import signal
 import threading
-import warnings
 from contextlib import ExitStack, contextmanager
 from numbers import Integral, Real
 from typing import NamedTuple
@@ -17,7 +16,6 @@ from typing import NamedTuple
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -43,6 +41,7 @@ from ._trainers import (
     TrainingSet,
     choose_space,
 )
+from ._warnings import warn_convergence
 from .heads import HEADS
 from .initializers import initialize_parameters
 
@@ -199,15 +198,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         window = _end_window(len(curve))
         drop = curve[-1 - window] - curve[-1]
         unit = "iterations" if state.data.full_batch else "epochs"
-        warnings.warn(
+        warn_convergence(
             f"The cost was still falling when max_iter={self.max_iter} stopped "
             f"the fit (tol=None): over the last {window} {unit} it fell by "
             f"{drop:.4g} to {curve[-1]:.4g}, at {ratio:.0%} of its average rate "
             f"over the fit. Raise max_iter or learning_rate, or use "
             "solver='adam' or 'lbfgs' with early_stopping=True (or a tol, "
-            "to stop when it levels off).",
-            ConvergenceWarning,
-            stacklevel=6,
+            "to stop when it levels off)."
         )
 
     def _validation_score(self, logit, Y, sample_weight, head):
@@ -625,13 +622,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """Say how the loop ended, keep the best parameters of early stopping,
         and leave the final ones in ``state.params``."""
         if state.interrupted:
-            warnings.warn(
+            warn_convergence(
                 f"Training interrupted by Ctrl-C after iteration "
                 f"{state.history['n_iter_']}; the estimator keeps the parameters "
                 "of that iteration, and the KeyboardInterrupt goes on to the "
-                "caller.",
-                ConvergenceWarning,
-                stacklevel=6,
+                "caller."
             )
         elif (
             monitor.active
@@ -641,12 +636,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             and len(state.epochs) > 1
         ):
             monitored = "validation loss" if state.validation else "cost"
-            warnings.warn(
+            warn_convergence(
                 f"solver={self.solver!r} reached max_iter={self.max_iter} before the "
                 f"{monitored} went n_iter_no_change={self.n_iter_no_change} epochs "
-                f"without improving by tol={self.tol or 0}.",
-                ConvergenceWarning,
-                stacklevel=6,
+                f"without improving by tol={self.tol or 0}."
             )
         if state.validation is not None:
             trainer.restore(monitor.best_snapshot)

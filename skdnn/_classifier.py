@@ -11,11 +11,8 @@ MLPClassifier's does:
   sigmoid per label.
 """
 
-import warnings
-
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -23,6 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from . import _checks
 from ._base import BaseNetwork, Target
 from ._callbacks import with_callbacks
+from ._warnings import warn_convergence
 from .activations import log_sigmoid, sigmoid
 from .heads import HEADS
 
@@ -226,15 +224,13 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         predicted = Z_L.argmax(axis=1) if Z_L.shape[1] > 1 else Z_L[:, 0] > 0
         if np.unique(predicted).size == 1 and np.unique(labels).size > 1:
             only = state.target.attributes["classes_"][int(predicted[0])]
-            warnings.warn(
+            warn_convergence(
                 f"The fitted model predicts {str(only)!r} for every training "
                 f"sample after {state.history['n_iter_']} epochs of "
                 f"solver={self.solver!r} (learning_rate={self.learning_rate!r}): "
                 "it has learned nothing yet. Scale the features "
                 "(StandardScaler), raise learning_rate or max_iter, or use "
-                "solver='adam' or 'lbfgs', with early_stopping=True.",
-                ConvergenceWarning,
-                stacklevel=6,
+                "solver='adam' or 'lbfgs', with early_stopping=True."
             )
             return
         super()._check_ending(state, Z_L)

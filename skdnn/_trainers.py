@@ -37,11 +37,8 @@ With ``G = X @ X.T`` and ``P = X @ W1_0`` computed once,
 once, at the end. Both give the same iterates up to rounding.
 """
 
-import warnings
-
 import numpy as np
 import scipy.optimize
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
 from ._engine import (
@@ -54,6 +51,7 @@ from ._engine import (
     update_parameters,
 )
 from ._parallel import other_blas_one_thread
+from ._warnings import warn_convergence
 from .activations import ACTIVATIONS, DERIVATIVES
 
 # -- the parameters ------------------------------------------------------------
@@ -332,19 +330,15 @@ class LbfgsTrainer(GradientTrainer):
             limit, value = (
                 ("max_fun", self.max_fun) if over_fun else ("max_iter", len(epochs))
             )
-            warnings.warn(
+            warn_convergence(
                 f"lbfgs stopped on {limit}={value} before converging "
-                f"({result.message}); raise {limit} or scale the features.",
-                ConvergenceWarning,
-                stacklevel=6,
+                f"({result.message}); raise {limit} or scale the features."
             )
         elif result.status == 2:  # the line search failed
-            warnings.warn(
+            warn_convergence(
                 f"lbfgs stopped early: {result.message}. The cost may be "
                 "at a minimum to the precision of its dtype, or badly scaled: "
-                "scale the features, or try solver='adam'.",
-                ConvergenceWarning,
-                stacklevel=6,
+                "scale the features, or try solver='adam'."
             )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DeepBinaryClassifier, DeepRegressor, LogisticRegressionGD
@@ -145,3 +146,13 @@ def test_the_course_learning_rate_sweep_flags_its_slowest_run(catvnoncat):
         model = LogisticRegressionGD(learning_rate=rate, max_iter=1500)
         messages = convergence_messages(lambda m=model: m.fit(X_train, y_train))
         assert any(FALLING in m for m in messages) == flagged, rate
+
+
+def test_the_warnings_point_at_the_callers_line(cancer_scaled):
+    """Not into skdnn or scikit-learn's fit wrappers: at the line that
+    called fit, directly or through a Pipeline."""
+    model = DeepBinaryClassifier(learning_rate=1e-4, max_iter=200, random_state=0)
+    for fit in (model.fit, make_pipeline(StandardScaler(), model).fit):
+        with pytest.warns(ConvergenceWarning, match=FALLING) as record:
+            fit(*cancer_scaled)
+        assert [w.filename for w in record] == [__file__]
