@@ -215,13 +215,46 @@ class ImageVectorizer(TransformerMixin, BaseEstimator):
 
 
 def fold_scaler(scaler, estimator):
-    """A copy of the fitted network ``estimator`` that takes unscaled data.
+    """Return a copy of the fitted network ``estimator`` that takes unscaled data.
 
     The fitted ``StandardScaler`` ``scaler`` that fed it is folded into the
     first layer, ``W' = W / sigma`` and ``b' = b - (mu / sigma) @ W``, so that
     ``fold_scaler(scaler, net).predict(X)`` equals
     ``net.predict(scaler.transform(X))`` up to rounding, and a model file
     needs no pipeline. ``estimator`` is left as it was.
+
+    Parameters
+    ----------
+    scaler : sklearn.preprocessing.StandardScaler
+        The fitted scaler whose output ``estimator`` was fit on.
+    estimator : estimator of skdnn
+        A fitted DeepBinaryClassifier, LogisticRegressionGD, DeepClassifier
+        or DeepRegressor.
+
+    Returns
+    -------
+    folded : estimator of skdnn
+        A fitted copy of ``estimator`` with the scaling in its first layer;
+        its ``feature_names_in_`` are the scaler's, when it has them.
+
+    See Also
+    --------
+    skdnn.save_model : Save the folded network, or a pipeline
+        ``make_pipeline(TabularEncoder(), folded)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdnn import LogisticRegressionGD
+    >>> from skdnn.preprocessing import fold_scaler
+    >>> X = np.array([[100.0, 1.0], [200.0, 3.0], [300.0, 2.0], [400.0, 5.0]])
+    >>> scaler = StandardScaler().fit(X)
+    >>> net = LogisticRegressionGD(max_iter=50).fit(scaler.transform(X), [0, 0, 1, 1])
+    >>> folded = fold_scaler(scaler, net)
+    >>> expected = net.predict_proba(scaler.transform(X))
+    >>> bool(np.allclose(folded.predict_proba(X), expected))
+    True
     """
     folded = clone(estimator)
     folded.__dict__.update(
