@@ -348,7 +348,8 @@ def _frame_column(pd, X, j):
 
 def _floats(column):
     """The column's values as float64, NaN where missing; ``_NotANumber``
-    for a value that ``float`` does not convert, or a bool."""
+    for a value that ``float`` does not convert, or a bool. An integer too
+    large for a float is infinite."""
     if column.values.dtype.kind in "iuf":
         return column.values.astype(np.float64)
     floats = np.full(len(column.values), np.nan)
@@ -358,6 +359,8 @@ def _floats(column):
             if isinstance(value, (bool, np.bool_)):
                 raise TypeError
             floats[i] = float(value)
+        except OverflowError:
+            floats[i] = math.inf if value > 0 else -math.inf
         except (TypeError, ValueError):
             raise _NotANumber(value) from None
     return floats

@@ -323,6 +323,15 @@ def test_infinite_numbers_are_refused_naming_the_column():
         encoder.transform(np.array([[np.inf, 2.0]]))
 
 
+def test_an_integer_too_large_for_a_float_is_infinite():
+    X = np.array([[1], [10**400]], dtype=object)
+    with pytest.raises(ValueError, match="Column 0 of X holds infinite values"):
+        TabularEncoder().fit(X)
+    encoder = TabularEncoder().fit(X[:1])
+    with pytest.raises(ValueError, match="Column 0 of X holds infinite values"):
+        encoder.transform(-X)
+
+
 def test_infinite_values_in_a_named_column_are_refused():
     X = pd.DataFrame({"a": [1.0, 2.0], "price": [3.0, -np.inf]})
     with pytest.raises(ValueError, match="Column 'price' of X holds infinite"):
