@@ -17,6 +17,26 @@ def _converter():
     return onnx
 
 
+def _refuse_tabular_encoder(model):
+    """A ValueError for a pipeline holding a TabularEncoder (which has no
+    ONNX graph), saying how to export its network."""
+    from sklearn.pipeline import Pipeline
+
+    from .preprocessing import TabularEncoder
+
+    steps = [step for _, step in model.steps] if isinstance(model, Pipeline) else []
+    if isinstance(model, TabularEncoder) or any(
+        isinstance(step, TabularEncoder) for step in steps
+    ):
+        raise ValueError(
+            "Cannot export to ONNX: the export covers the network only, not the "
+            "TabularEncoder that turns raw table rows (strings, missing values) "
+            "into its input. Export the network, pipeline[-1], which takes the "
+            "encoded features: to_onnx(pipeline[-1]); and feed the graph "
+            "pipeline[:-1].transform(rows)."
+        )
+
+
 def to_onnx(model, X_sample=None, *, options=None, target_opset=None):
     """Convert a fitted skdnn estimator, or a pipeline ending in one, to ONNX.
 
@@ -66,7 +86,9 @@ def to_onnx(model, X_sample=None, *, options=None, target_opset=None):
     sklearn.exceptions.NotFittedError
         When the estimator, or a step of the pipeline, is not fitted.
     ValueError
-        When a step of the pipeline has no skl2onnx converter.
+        When a step of the pipeline has no skl2onnx converter, such as a
+        :class:`~skdnn.preprocessing.TabularEncoder`: export the network
+        after it, ``pipeline[-1]``, which takes the encoded features.
 
     See Also
     --------
@@ -90,6 +112,7 @@ def to_onnx(model, X_sample=None, *, options=None, target_opset=None):
     >>> bool(np.allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-10))
     True
     """
+    _refuse_tabular_encoder(model)
     return _converter().convert(
         model, X_sample, options=options, target_opset=target_opset
     )

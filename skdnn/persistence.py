@@ -1,20 +1,29 @@
 """Saving fitted models to one HDF5 file, and loading them, without pickle.
 
 A pickle file runs code when it is loaded; a model file written by
-:func:`save_model` holds only numbers, strings and a JSON text, and
+:func:`save_model` holds only numbers, strings and JSON texts, and
 :func:`load_model` builds the estimator from an explicit table of classes.
 Loading never imports or runs anything named by the file.
 
-File layout (format version 2)
-------------------------------
+A file holds one network, or a pipeline ``make_pipeline(TabularEncoder(),
+network)``: the network, and the :class:`~skdnn.preprocessing.TabularEncoder`
+that turns raw table rows into its input, stored as data in the group
+``/preprocessing`` (format version 3).
+
+File layout (format versions 2 and 3)
+-------------------------------------
 ::
 
     /                        attributes: what the file is
         skdnn_format           "skdnn.model" (the marker of an skdnn model file)
-        format_version         2 (integer; bumped on incompatible changes)
+        format_version         2 for a network, 3 for a pipeline with
+                               /preprocessing (integer; bumped on incompatible
+                               changes)
         skdnn_version          version of skdnn that wrote the file
-        estimator              "DeepBinaryClassifier" or "LogisticRegressionGD"
-        params                 JSON text of get_params(deep=False)
+        estimator              the network's class: "DeepBinaryClassifier",
+                               "LogisticRegressionGD", "DeepClassifier" or
+                               "DeepRegressor"
+        params                 JSON text of the network's get_params(deep=False)
         sha256                 checksum of every other attribute and dataset
     /fitted                  what fit learned; its attributes are the scalars
         n_iter_, n_features_in_, n_layers_, n_outputs_, out_activation_
@@ -26,6 +35,16 @@ File layout (format version 2)
     /fitted/loss_curve_            dataset, float64 (and validation_loss_curve_,
                                    validation_scores_ when the estimator has them)
     /fitted/feature_names_in_      dataset of UTF-8 strings, when fit saw names
+    /preprocessing           version 3 only: the TabularEncoder; attributes
+        params                 JSON text of its get_params(deep=False)
+        n_features_in_         the number of columns of the raw table
+    /preprocessing/numeric_columns_      int64, positions of the numeric columns
+    /preprocessing/fill_values_          float64, their training means
+    /preprocessing/categorical_columns_  int64, positions of the other columns
+    /preprocessing/categories_/0 .. k-1  UTF-8 strings, the sorted categories
+                                         of categorical column 0 .. k-1
+    /preprocessing/feature_names_in_     UTF-8 strings, the table's column
+                                         names, when fit saw names
 
 Weights are stored in their own dtype (float32 or float64), so predictions of
 a loaded model are bit-identical to those of the saved one. String labels
@@ -50,7 +69,12 @@ this order (an optional item that is absent is skipped):
 3. the datasets ``fitted/coefs_/0 .. L-1``, ``fitted/intercepts_/0 .. L-1``,
    ``fitted/classes_``, then the attribute ``dtype`` of ``fitted/classes_``,
    then the datasets of :data:`CURVES` in that order, then
-   ``fitted/feature_names_in_``.
+   ``fitted/feature_names_in_``;
+4. (version 3) the attributes ``params`` and ``n_features_in_`` of
+   ``/preprocessing``, then the datasets ``preprocessing/numeric_columns_``,
+   ``preprocessing/fill_values_``, ``preprocessing/categorical_columns_``,
+   ``preprocessing/categories_/0 .. k-1``, then
+   ``preprocessing/feature_names_in_``.
 
 An item is its key (``@params``, ``fitted@n_iter_``,
 ``fitted/classes_@dtype``, ``fitted/coefs_/0``: the path of its object, then
@@ -85,7 +109,16 @@ What a loader accepts
 - finite weights and curves; distinct labels sorted as ``np.unique`` sorts
   them; fitted scalars consistent with the arrays and with the estimator's
   entry of :data:`MODELS` (``n_iter_`` is the length of ``loss_curve_``,
-  ``n_outputs_`` and ``out_activation_`` those of the estimator).
+  ``n_outputs_`` and ``out_activation_`` those of the estimator);
+- in ``/preprocessing``, what :meth:`TabularEncoder.fit
+  <skdnn.preprocessing.TabularEncoder.fit>` makes: parameters the encoder
+  accepts; ``int64`` column positions, increasing within each kind, that
+  together are ``0 .. n_features_in_ - 1``, each once; one finite ``float64``
+  fill value per numeric column; per categorical column 1 to
+  ``max_categories`` distinct, sorted strings (each at most
+  :data:`MAX_STRING_LENGTH` characters); and as many numeric columns and
+  categories as the network's first layer has inputs (checked on the shapes,
+  before the arrays are read).
 
 Anything else raises a ``ValueError`` that names the file, whatever h5py or
 NumPy would have raised.
@@ -96,6 +129,16 @@ Version 2 adds the root attribute ``sha256``; a version 2 file whose
 checksum does not match its contents, or that has none, is refused as
 damaged ("checksum mismatch"). The layout is otherwise that of version 1,
 whose files (without a checksum) still load, with every other check applied.
+
+Version 3 adds the group ``/preprocessing``, and is written only for a
+pipeline that has one: a network alone is still written as version 2
+(:data:`NETWORK_FORMAT_VERSION`), which skdnn readers older than version 3
+read too, while they refuse a version 3 file as newer than theirs rather
+than load the network without its encoder. A version 3 file must have
+``/preprocessing`` and a checksum; a version 1 or 2 file must not have
+``/preprocessing``. :func:`load_model` returns ``make_pipeline(encoder,
+network)`` for a version 3 file (with the default step names, as the names
+and the pipeline's own parameters are not stored), the network otherwise.
 """
 
 import contextlib
@@ -113,18 +156,26 @@ from typing import NamedTuple
 
 import h5py
 import numpy as np
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._deep import DeepBinaryClassifier, DeepClassifier, DeepRegressor
 from ._hdf5_bytes import SIGNATURE, DamagedFile, RawFile
 from ._logistic import LogisticRegressionGD
+from .preprocessing import TabularEncoder
 
 #: The value of the root attribute ``skdnn_format`` of every model file.
 FORMAT_MARKER = "skdnn.model"
 
-#: Version of the file layout written by :func:`save_model`. A reader accepts
-#: every version up to its own. Version 2 added the ``sha256`` checksum.
-FORMAT_VERSION = 2
+#: Newest version of the file layout, written by :func:`save_model` for a
+#: pipeline of a :class:`~skdnn.preprocessing.TabularEncoder` and a network.
+#: A reader accepts every version up to its own. Version 2 added the
+#: ``sha256`` checksum, version 3 the group ``/preprocessing``.
+FORMAT_VERSION = 3
+
+#: Version of the file layout written for a network alone: version 2, which
+#: skdnn readers older than version 3 read too.
+NETWORK_FORMAT_VERSION = 2
 
 #: Longest ``params`` JSON text, in characters, that is saved or loaded.
 MAX_PARAMS_LENGTH = 1_000_000
@@ -208,6 +259,17 @@ CURVES = {
 
 #: Root attributes, in checksum order (``sha256`` itself comes on top).
 _HEADER = ("skdnn_format", "format_version", "skdnn_version", "estimator", "params")
+
+#: The attributes of ``/preprocessing``, in checksum order: name -> type.
+ENCODER_SCALARS = {"params": str, "n_features_in_": int}
+
+#: The arrays of numbers of ``/preprocessing``, in checksum order, and their
+#: exact dtype (``categories_`` and ``feature_names_in_`` are strings).
+ENCODER_ARRAYS = {
+    "numeric_columns_": np.dtype("<i8"),
+    "fill_values_": np.dtype("<f8"),
+    "categorical_columns_": np.dtype("<i8"),
+}
 
 _STRING = h5py.string_dtype("utf-8")
 
@@ -334,6 +396,13 @@ def _keys(values):
     order += ["fitted/classes_", "fitted/classes_@dtype"]
     order += [f"fitted/{name}" for name in CURVES]
     order.append("fitted/feature_names_in_")
+    order += [f"preprocessing@{name}" for name in ENCODER_SCALARS]
+    order += [f"preprocessing/{name}" for name in ENCODER_ARRAYS]
+    column = 0
+    while f"preprocessing/categories_/{column}" in values:
+        order.append(f"preprocessing/categories_/{column}")
+        column += 1
+    order.append("preprocessing/feature_names_in_")
     return [key for key in order if key in values]
 
 
@@ -407,7 +476,7 @@ def _stored_values(estimator, params):
 
     values = {
         "@skdnn_format": FORMAT_MARKER,
-        "@format_version": FORMAT_VERSION,
+        "@format_version": NETWORK_FORMAT_VERSION,
         "@skdnn_version": __version__,
         "@estimator": type(estimator).__name__,
         "@params": params,
@@ -429,6 +498,115 @@ def _stored_values(estimator, params):
         names = _strings(estimator.feature_names_in_.tolist(), "feature names")
         values["fitted/feature_names_in_"] = names
     return values
+
+
+def _encoder_problem(encoder, width):
+    """What makes the fitted arrays of a TabularEncoder (``encoder``: its
+    attributes by name, as arrays) other than what ``fit`` makes, or None:
+    the checks :func:`save_model` and :func:`load_model` share. ``width`` is
+    the number of features the network after it takes."""
+    numeric, categorical = encoder["numeric_columns_"], encoder["categorical_columns_"]
+    fills, categories = encoder["fill_values_"], encoder["categories_"]
+    n_columns, most = encoder["n_features_in_"], encoder["max_categories"]
+    positions = np.sort(np.concatenate([numeric, categorical]))
+    if (
+        not np.array_equal(positions, np.arange(n_columns))
+        or (np.diff(numeric) <= 0).any()
+        or (np.diff(categorical) <= 0).any()
+    ):
+        return (
+            f"has the numeric columns {_short(numeric.tolist(), 100)} and the "
+            f"categorical columns {_short(categorical.tolist(), 100)}, which "
+            f"are not the columns 0 to {n_columns - 1} of X, each once, in "
+            "increasing order"
+        )
+    if len(fills) != len(numeric) or not np.isfinite(fills).all():
+        return "has fill_values_ that are not one finite number per numeric column"
+    if len(categories) != len(categorical):
+        return "does not have one array of categories_ per categorical column"
+    for i, column in enumerate(categories):
+        if not 1 <= len(column) <= (most or math.inf):
+            return (
+                f"has {len(column)} categories in categories_[{i}]; a column has "
+                f"1 to max_categories={most} of them"
+            )
+        if any(a >= b for a, b in zip(column[:-1], column[1:], strict=True)):
+            return f"has categories_[{i}] that are not distinct and sorted"
+    n_outputs = len(numeric) + sum(map(len, categories))
+    if n_outputs != width:
+        return (
+            f"outputs {n_outputs} features, but the network after it takes "
+            f"n_features_in_ = {width}"
+        )
+    return None
+
+
+def _stored_encoder(encoder, width):
+    """The values of ``/preprocessing`` for a fitted TabularEncoder that
+    feeds a network of ``width`` input features, by key (as
+    :func:`_stored_values`); a ValueError for what load_model would refuse."""
+    check_is_fitted(encoder)
+    encoder._validate_params()
+    categories = [np.asarray(column, dtype=object) for column in encoder.categories_]
+    if not all(isinstance(c, str) for column in categories for c in column):
+        raise TypeError("Cannot save the TabularEncoder: its categories_ are not str.")
+    arrays = {
+        name: np.asarray(getattr(encoder, name), dtype=dtype)
+        for name, dtype in ENCODER_ARRAYS.items()
+    }
+    problem = _encoder_problem(
+        {
+            **arrays,
+            "categories_": categories,
+            "n_features_in_": encoder.n_features_in_,
+            "max_categories": encoder.max_categories,
+        },
+        width,
+    )
+    if problem is not None:
+        raise ValueError(f"Cannot save the pipeline: its TabularEncoder {problem}.")
+    values = {
+        "@format_version": FORMAT_VERSION,  # a file with /preprocessing
+        "preprocessing@params": _params_to_json(encoder),
+        "preprocessing@n_features_in_": int(encoder.n_features_in_),
+    }
+    values.update((f"preprocessing/{name}", a) for name, a in arrays.items())
+    for i, column in enumerate(categories):
+        values[f"preprocessing/categories_/{i}"] = _strings(column, "categories")
+    if hasattr(encoder, "feature_names_in_"):
+        names = _strings(encoder.feature_names_in_.tolist(), "column names")
+        values["preprocessing/feature_names_in_"] = names
+    return values
+
+
+def _parts(model):
+    """The TabularEncoder (None if there is none) and the network of
+    ``model``, a network or a pipeline of the two; a TypeError otherwise."""
+    encoder, network = None, model
+    if isinstance(model, Pipeline):
+        steps = [step for _, step in model.steps]
+        if (
+            type(model) is not Pipeline
+            or len(steps) != 2
+            or type(steps[0]) is not TabularEncoder
+        ):
+            raise TypeError(
+                "save_model stores a Pipeline only of exactly two steps, a "
+                "TabularEncoder then a network of skdnn; got a "
+                f"{type(model).__name__} of the steps "
+                f"{[type(step).__name__ for step in steps]}. Use pickle or joblib "
+                "for other pipelines (and only load trusted files)."
+            )
+        encoder, network = steps
+    name = type(network).__name__
+    if ESTIMATORS.get(name) is not type(network):
+        raise TypeError(
+            "save_model stores only skdnn's estimators "
+            f"({', '.join(ESTIMATORS)}), alone or after a TabularEncoder in a "
+            f"Pipeline; got {name}. Use pickle or joblib for other objects (and "
+            "only load trusted files)."
+        )
+    return encoder, network
 
 
 def _write_value(f, key, value):
@@ -454,29 +632,35 @@ def save_model(estimator, path):
     The file holds the constructor parameters (as JSON), the fitted arrays in
     their own dtype, the estimator's class name, the skdnn version, a format
     version and a SHA-256 checksum of all of these; the layout is described
-    in :mod:`skdnn.persistence`. The file is written under a temporary name
-    next to ``path`` and renamed when complete, so an existing file at
-    ``path`` is replaced only by a whole model.
+    in :mod:`skdnn.persistence`. A pipeline of a
+    :class:`~skdnn.preprocessing.TabularEncoder` and a network is saved with
+    the encoder's parameters and fitted arrays too (format version 3), so
+    that the loaded pipeline predicts on raw table rows. The file is written
+    under a temporary name next to ``path`` and renamed when complete, so an
+    existing file at ``path`` is replaced only by a whole model.
 
     Parameters
     ----------
-    estimator : estimator of skdnn
+    estimator : estimator of skdnn or Pipeline
         A fitted DeepBinaryClassifier, LogisticRegressionGD, DeepClassifier
-        or DeepRegressor (not a pipeline, and not a subclass).
+        or DeepRegressor (not a subclass), or a fitted ``Pipeline`` of
+        exactly two steps: a TabularEncoder, then one of those networks.
     path : str or path-like
         The file to write, conventionally ending in ``.h5``.
 
     Raises
     ------
     sklearn.exceptions.NotFittedError
-        If ``estimator`` is not fitted.
+        If the estimator, or a step of the pipeline, is not fitted.
     TypeError
-        If ``estimator`` is not one of the two classes above, or a parameter
-        or class label cannot be stored.
+        If ``estimator`` is not one of the four classes above or such a
+        pipeline, or a parameter or class label cannot be stored.
     ValueError
-        If the parameters, a class label or a feature name exceed the sizes
-        :func:`load_model` accepts (:data:`MAX_PARAMS_LENGTH`,
-        :data:`MAX_JSON_DEPTH`, :data:`MAX_STRING_LENGTH`).
+        If the parameters, a class label, a feature name or a category
+        exceed the sizes :func:`load_model` accepts
+        (:data:`MAX_PARAMS_LENGTH`, :data:`MAX_JSON_DEPTH`,
+        :data:`MAX_STRING_LENGTH`), or the encoder's output is not as wide
+        as the network's input (its ``n_features_in_``). Nothing is written.
 
     See Also
     --------
@@ -504,16 +688,28 @@ def save_model(estimator, path):
     LogisticRegressionGD(learning_rate=0.1, max_iter=50)
     >>> bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())
     True
+
+    A pipeline that takes raw table rows, strings and missing values:
+
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skdnn.preprocessing import TabularEncoder
+    >>> rows = np.array([[1.0, "rome"], [None, "oslo"], [3.0, "rome"], [4.0, None]])
+    >>> pipeline = make_pipeline(TabularEncoder(), LogisticRegressionGD(max_iter=50))
+    >>> pipeline = pipeline.fit(rows, [0, 1, 0, 1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_model(pipeline, Path(folder) / "pipeline.h5")
+    ...     loaded = load_model(Path(folder) / "pipeline.h5")
+    >>> [name for name, _ in loaded.steps]
+    ['tabularencoder', 'logisticregressiongd']
+    >>> bool((loaded.predict_proba(rows) == pipeline.predict_proba(rows)).all())
+    True
     """
-    name = type(estimator).__name__
-    if ESTIMATORS.get(name) is not type(estimator):
-        raise TypeError(
-            "save_model stores only skdnn's estimators "
-            f"({', '.join(ESTIMATORS)}); got {name}. "
-            "Use pickle or joblib for other objects (and only load trusted files)."
-        )
-    check_is_fitted(estimator)
-    values = _stored_values(estimator, _params_to_json(estimator))
+    encoder, network = _parts(estimator)
+    check_is_fitted(network)
+    values = _stored_values(network, _params_to_json(network))
+    if encoder is not None:
+        values.update(_stored_encoder(encoder, network.n_features_in_))
 
     path = Path(path)
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -691,19 +887,58 @@ class _ModelFile:
             raise self.damaged(str(exc)) from None
 
 
-def _walk(model, n_layers, rules):
+def _walk_encoder(model, group, objects):
+    """Add the objects of ``/preprocessing`` to ``objects``: its arrays, and
+    one array of ``categories_`` per categorical column (as many as the
+    shape of ``categorical_columns_`` says, a shape bounded by the file's
+    size before it is used)."""
+    allowed = dict.fromkeys([*ENCODER_ARRAYS, "feature_names_in_"], h5py.Dataset)
+    allowed["categories_"] = h5py.Group
+    found = model.members(group, allowed)
+    for name in [*ENCODER_ARRAYS, "categories_"]:
+        if name not in found:
+            raise model.error(f"/preprocessing/{name} is missing")
+    objects["preprocessing"] = group
+    objects.update((f"preprocessing/{n}", o) for n, o in found.items())
+    categorical = found["categorical_columns_"]
+    model.storage(categorical)
+    if len(categorical.shape) != 1:
+        raise model.error(
+            "/preprocessing/categorical_columns_ should be a 1-D array; got shape "
+            f"{categorical.shape}"
+        )
+    names = [str(column) for column in range(categorical.shape[0])]
+    columns = model.members(found["categories_"], dict.fromkeys(names, h5py.Dataset))
+    if len(columns) != len(names):
+        raise model.error(
+            "/preprocessing/categories_ should hold one array per categorical "
+            f"column, {names}; it holds {sorted(columns, key=int)}"
+        )
+    objects.update((f"preprocessing/categories_/{n}", o) for n, o in columns.items())
+
+
+def _walk(model, n_layers, rules, version):
     """Every object of the file, by path (``"fitted/coefs_/0"``), found
     without following a link or reading data: only hard links, only the
-    members and attributes of the layout, each dataset's data inside the file.
+    members and attributes of the layout (``/preprocessing`` in, and only
+    in, a version 3 file), each dataset's data inside the file.
     """
     objects = {"": model.f}
-    fitted = model.members(model.f, {"fitted": h5py.Group})
-    if "fitted" not in fitted:
+    groups = ["fitted", *(["preprocessing"] if version >= 3 else [])]
+    root = model.members(model.f, dict.fromkeys(groups, h5py.Group))
+    if "fitted" not in root:
         raise model.error("the group /fitted is missing")
+    if version >= 3:
+        if "preprocessing" not in root:
+            raise model.error(
+                "the group /preprocessing is missing, which a file of format "
+                "version 3 has (its TabularEncoder)"
+            )
+        _walk_encoder(model, root["preprocessing"], objects)
     allowed = {"coefs_": h5py.Group, "intercepts_": h5py.Group}
     names = [*(["classes_"] if rules.n_classes else []), *CURVES, "feature_names_in_"]
     allowed.update(dict.fromkeys(names, h5py.Dataset))
-    objects["fitted"] = fitted = fitted["fitted"]
+    objects["fitted"] = fitted = root["fitted"]
     objects.update(
         (f"fitted/{n}", o) for n, o in model.members(fitted, allowed).items()
     )
@@ -719,7 +954,11 @@ def _walk(model, n_layers, rules):
                 f"it holds {sorted(found, key=int)}"
             )
         objects.update((f"fitted/{name}/{n}", o) for n, o in found.items())
-    attributes = {"fitted": set(SCALARS), "fitted/classes_": {"dtype"}}
+    attributes = {
+        "fitted": set(SCALARS),
+        "fitted/classes_": {"dtype"},
+        "preprocessing": set(ENCODER_SCALARS),
+    }
     for path, obj in objects.items():
         if path:  # the root's attributes depend on the version: checked before
             model.attribute_names(obj, attributes.get(path, set()))
@@ -772,25 +1011,38 @@ def _make_estimator(model, name, params_json):
             f"it names the estimator {name!r}, which is not one of the classes "
             f"that can be loaded: {', '.join(MODELS)}"
         )
+    estimator = _set_params(model, MODELS[name].cls(), params_json, "its")
+    try:
+        estimator._hidden_layer_sizes()
+    except (ValueError, TypeError) as exc:
+        raise model.error(
+            f"its parameters are not valid for {name}: {str(exc).rstrip('.')}"
+        ) from exc
+    return estimator
+
+
+def _set_params(model, estimator, params_json, owner):
+    """``estimator`` with the parameters of the JSON text ``params_json``,
+    the ``params`` attribute of ``owner`` (``"its"``, ``"the
+    /preprocessing"``): names it does not have are refused, and its own
+    checks judge the values."""
+    name = type(estimator).__name__
     try:
         params = _parse_params(params_json)
     except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
-        raise model.error(f"its params attribute cannot be read: {exc}") from exc
-
-    estimator = MODELS[name].cls()
+        raise model.error(f"{owner} params attribute cannot be read: {exc}") from exc
     unknown = sorted(set(params) - set(estimator.get_params(deep=False)))
     if unknown:
         raise model.error(
-            f"its parameters are not valid for {name}: it has no parameter "
+            f"{owner} parameters are not valid for {name}: it has no parameter "
             f"{', '.join(map(repr, unknown))}"
         )
     try:
         estimator.set_params(**params)
         estimator._validate_params()
-        estimator._hidden_layer_sizes()
     except (ValueError, TypeError) as exc:
         raise model.error(
-            f"its parameters are not valid for {name}: {str(exc).rstrip('.')}"
+            f"{owner} parameters are not valid for {name}: {str(exc).rstrip('.')}"
         ) from exc
     return estimator
 
@@ -1025,6 +1277,82 @@ def _read_fitted(model, estimator, objects, rules, values):
     return attributes
 
 
+def _encoder_shapes(model, objects, n_columns, width):
+    """The arrays of ``/preprocessing``, checked (before any is read) to be
+    of their dtypes and of the shapes of a TabularEncoder of ``n_columns``
+    input columns feeding ``width`` features to the network."""
+    arrays = {name: objects[f"preprocessing/{name}"] for name in ENCODER_ARRAYS}
+    shapes = {name: dataset.shape for name, dataset in arrays.items()}
+    numeric = shapes["numeric_columns_"]
+    n_numeric = numeric[0] if len(numeric) == 1 and numeric[0] <= n_columns else -1
+    expected = {
+        "numeric_columns_": (n_numeric,),
+        "fill_values_": (n_numeric,),
+        "categorical_columns_": (n_columns - n_numeric,),
+    }
+    dtypes = {name: dataset.dtype for name, dataset in arrays.items()}
+    if shapes != expected or dtypes != ENCODER_ARRAYS:
+        raise model.error(
+            f"its /preprocessing arrays have the shapes {shapes} and dtypes "
+            f"{ {n: str(d) for n, d in dtypes.items()} }; a TabularEncoder of "
+            f"{n_columns} columns has numeric_columns_ (int64) and fill_values_ "
+            "(float64) of one length, and categorical_columns_ (int64) for the "
+            "other columns"
+        )
+    columns = [
+        objects[f"preprocessing/categories_/{i}"]
+        for i in range(expected["categorical_columns_"][0])
+    ]
+    lengths = [column.shape[0] if len(column.shape) == 1 else -1 for column in columns]
+    if min(lengths, default=1) < 1 or n_numeric + sum(lengths) != width:
+        raise model.error(
+            f"its TabularEncoder has {n_numeric} numeric columns and categorical "
+            f"columns of shapes {[column.shape for column in columns]}, which "
+            f"do not give the {width} features of the network"
+        )
+    return arrays, columns
+
+
+def _read_encoder(model, objects, width, values):
+    """The TabularEncoder of ``/preprocessing``, and its fitted attributes
+    (set once the checksum is verified); ``values`` gains what is stored."""
+    group = objects["preprocessing"]
+    params = model.attr(group, "params", str, max_length=MAX_PARAMS_LENGTH)
+    n_columns = model.attr(group, "n_features_in_", int)
+    values["preprocessing@params"] = params
+    values["preprocessing@n_features_in_"] = n_columns
+    encoder = _set_params(model, TabularEncoder(), params, "the /preprocessing")
+    if not 1 <= n_columns <= width:
+        raise model.error(
+            f"the n_features_in_ of /preprocessing is {n_columns}; each column "
+            f"gives the network at least one of its {width} features"
+        )
+    datasets, columns = _encoder_shapes(model, objects, n_columns, width)
+    fitted = {name: dataset[()] for name, dataset in datasets.items()}
+    categories = [_read_strings(model, c, c.shape) for c in columns]
+    for column, strings in zip(columns, categories, strict=True):
+        values[column.name.lstrip("/")] = strings
+    fitted["categories_"] = [np.asarray(c.tolist(), dtype=object) for c in categories]
+    values.update((f"preprocessing/{n}", a) for n, a in fitted.items() if n in datasets)
+    problem = _encoder_problem(
+        {
+            **fitted,
+            "n_features_in_": n_columns,
+            "max_categories": encoder.max_categories,
+        },
+        width,
+    )
+    if problem is not None:
+        raise model.error(f"its TabularEncoder {problem}")
+    fitted["n_features_in_"] = n_columns
+    if "preprocessing/feature_names_in_" in objects:
+        dataset = objects["preprocessing/feature_names_in_"]
+        names = _read_strings(model, dataset, (n_columns,))
+        values["preprocessing/feature_names_in_"] = names
+        fitted["feature_names_in_"] = np.asarray(names.tolist(), dtype=object)
+    return encoder, fitted
+
+
 def _read_model(model):
     """The estimator of the open model file: structure first (no link
     followed, no data read), then the values, each checked, then the
@@ -1035,7 +1363,7 @@ def _read_model(model):
     params = model.attr(root, "params", str, max_length=MAX_PARAMS_LENGTH)
     estimator = _make_estimator(model, name, params)
     rules = MODELS[name]
-    objects = _walk(model, len(estimator._hidden_layer_sizes()) + 1, rules)
+    objects = _walk(model, len(estimator._hidden_layer_sizes()) + 1, rules, version)
     values = {
         "@skdnn_format": FORMAT_MARKER,
         "@format_version": version,
@@ -1044,12 +1372,18 @@ def _read_model(model):
         "@params": params,
     }
     attributes = _read_fitted(model, estimator, objects, rules, values)
+    if version >= 3:
+        width = attributes["n_features_in_"]
+        encoder, fitted = _read_encoder(model, objects, width, values)
     if version >= 2:
         _verify_checksum(model, values)
     for attr, value in attributes.items():
         setattr(estimator, attr, value)
     estimator._summarize_history()  # loss_, best_loss_, ... from the curves
-    return estimator
+    if version < 3:
+        return estimator
+    vars(encoder).update(fitted)
+    return make_pipeline(encoder, estimator)
 
 
 def _open(path):
@@ -1087,13 +1421,14 @@ def load_model(path):
     """Load an estimator saved by :func:`save_model`.
 
     Only regular files marked as skdnn models, of a format version this skdnn
-    reads, naming ``DeepBinaryClassifier`` or ``LogisticRegressionGD`` and
-    holding exactly what :func:`save_model` writes are accepted (see
-    :mod:`skdnn.persistence`). Nothing named by the file is imported or run:
-    the class comes from a fixed table, and the parameters are checked as
-    the constructor's parameters are. No link is followed and no data is
-    read from outside the file; shapes, dtypes and sizes are checked before
-    any array is read.
+    reads, naming one of the four networks and holding exactly what
+    :func:`save_model` writes are accepted (see :mod:`skdnn.persistence`).
+    Nothing named by the file is imported or run: the class comes from a
+    fixed table (and the encoder of a pipeline is always a
+    :class:`~skdnn.preprocessing.TabularEncoder`), and the parameters are
+    checked as the constructor's parameters are. No link is followed and no
+    data is read from outside the file; shapes, dtypes and sizes are checked
+    before any array is read.
 
     Parameters
     ----------
@@ -1102,10 +1437,12 @@ def load_model(path):
 
     Returns
     -------
-    estimator : estimator of skdnn
+    estimator : estimator of skdnn or Pipeline
         The fitted DeepBinaryClassifier, LogisticRegressionGD,
-        DeepClassifier or DeepRegressor; its predictions are bit-identical
-        to those of the saved one.
+        DeepClassifier or DeepRegressor, or for a file saved from a pipeline
+        (format version 3) ``make_pipeline(encoder, network)`` with the
+        fitted TabularEncoder; its predictions are bit-identical to those of
+        the saved one.
 
     Raises
     ------

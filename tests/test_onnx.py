@@ -352,6 +352,44 @@ def test_pipeline_needs_a_sample(skl2onnx):
         skdnn.to_onnx(pipe)
 
 
+def _encoded_rows_pipeline():
+    """A TabularEncoder and a DeepClassifier fit on raw rows (numbers and
+    strings, with missing values), and those rows."""
+    from skdnn.preprocessing import TabularEncoder
+
+    rng = np.random.RandomState(0)
+    rows = np.empty((40, 2), dtype=object)
+    rows[:, 0] = rng.standard_normal(40)
+    rows[:, 1] = rng.choice(["red", "green", "blue"], 40)
+    rows[::6, 0], rows[::5, 1] = None, None
+    y = (rows[:, 1] == "red").astype(int)
+    network = DeepClassifier((4,), max_iter=3, random_state=0)
+    return _fit(make_pipeline(TabularEncoder(), network), rows, y), rows
+
+
+ENCODER_MESSAGE = (
+    r"the export covers the network only, not the TabularEncoder .* Export the "
+    r"network, pipeline\[-1\], which takes the encoded features: "
+    r"to_onnx\(pipeline\[-1\]\)"
+)
+
+
+def test_pipeline_with_a_tabular_encoder_is_refused_with_the_way_out(ort):
+    pipe, rows = _encoded_rows_pipeline()
+    with pytest.raises(ValueError, match=ENCODER_MESSAGE):
+        skdnn.to_onnx(pipe, rows[:1])
+    with pytest.raises(ValueError, match=ENCODER_MESSAGE):
+        skdnn.to_onnx(pipe[0], rows[:1])
+    # the way out: the network's graph, fed the encoded rows
+    encoded = pipe[:-1].transform(rows)
+    onnx_model = skdnn.to_onnx(pipe[-1], options={"zipmap": False})
+    out = _run(ort, onnx_model, encoded)
+    np.testing.assert_array_equal(out["label"], pipe.predict(rows))
+    np.testing.assert_allclose(
+        out["probabilities"], pipe.predict_proba(rows), rtol=0, atol=1e-10
+    )
+
+
 def _without_extra(monkeypatch):
     """Make ``import skl2onnx`` fail, as it does without the onnx extra."""
     monkeypatch.setitem(sys.modules, "skl2onnx", None)
@@ -365,6 +403,13 @@ def test_without_the_extra_the_error_says_what_to_install(monkeypatch):
     clf = _fit(DeepBinaryClassifier((3,), max_iter=3), X, targets["binary"])
     with pytest.raises(ImportError, match=r'pip install "skdnn\[onnx\]"'):
         skdnn.to_onnx(clf)
+
+
+def test_tabular_encoder_is_refused_without_the_extra_too(monkeypatch):
+    _without_extra(monkeypatch)
+    pipe, rows = _encoded_rows_pipeline()
+    with pytest.raises(ValueError, match=ENCODER_MESSAGE):
+        skdnn.to_onnx(pipe, rows[:1])
 
 
 # -- the command line ------------------------------------------------------------------

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tracemalloc
+import warnings
 
 import h5py
 import numpy as np
@@ -25,7 +26,7 @@ from skdnn import (
     persistence,
     save_model,
 )
-from skdnn.persistence import FORMAT_VERSION, _decode, _encode
+from skdnn.persistence import FORMAT_VERSION, NETWORK_FORMAT_VERSION, _decode, _encode
 
 LABELS = {
     "int": np.array([3, 8]),
@@ -160,7 +161,9 @@ def test_file_layout(model_file):
     """The documented layout: readable with plain h5py, no pickled objects."""
     with h5py.File(model_file, "r") as f:
         assert f.attrs["skdnn_format"] == "skdnn.model"
-        assert f.attrs["format_version"] == FORMAT_VERSION == 2
+        # a network alone is written as version 2, which older skdnn reads
+        assert f.attrs["format_version"] == NETWORK_FORMAT_VERSION == 2
+        assert FORMAT_VERSION == 3
         assert re.fullmatch(r"[0-9a-f]{64}", f.attrs["sha256"])
         assert f.attrs["skdnn_version"] == skdnn.__version__
         assert f.attrs["estimator"] == "DeepBinaryClassifier"
@@ -239,21 +242,28 @@ class MyDeepClassifier(DeepBinaryClassifier):
 
 
 @pytest.mark.parametrize(
-    "estimator",
+    "estimator, message",
     [
-        LogisticRegression(),
-        make_pipeline(StandardScaler(), LogisticRegressionGD(max_iter=5)),
-        MyDeepClassifier((3,), max_iter=5),
+        (LogisticRegression(), "stores only skdnn.s estimators .DeepBinaryClassifier"),
+        (
+            make_pipeline(StandardScaler(), LogisticRegressionGD(max_iter=5)),
+            r"a Pipeline only of exactly two steps, a TabularEncoder then a "
+            r"network of skdnn; got a Pipeline of the steps \['StandardScaler', "
+            r"'LogisticRegressionGD'\]",
+        ),
+        (
+            MyDeepClassifier((3,), max_iter=5),
+            "stores only skdnn.s estimators .DeepBinaryClassifier",
+        ),
     ],
     ids=["sklearn", "pipeline", "subclass"],
 )
-def test_only_the_skdnn_classes_can_be_saved(tmp_path, estimator):
+def test_only_the_skdnn_classes_can_be_saved(tmp_path, estimator, message):
     X, y = make_data()
     estimator.fit(X, y)
-    with pytest.raises(
-        TypeError, match="stores only skdnn.s estimators .DeepBinaryClassifier"
-    ):
+    with pytest.raises(TypeError, match=message):
         save_model(estimator, tmp_path / "model.h5")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_save_keeps_the_old_file_and_leaves_no_temporary(
@@ -546,6 +556,18 @@ def documented_checksum(path):
                     dataset.asstr()[()] if dataset.dtype.kind == "O" else dataset[()]
                 )
                 items.append((f"fitted/{name}", value))
+        if "preprocessing" in f:  # format version 3: the TabularEncoder
+            group = f["preprocessing"]
+            for name in ("params", "n_features_in_"):
+                items.append((f"preprocessing@{name}", group.attrs[name]))
+            for name in ("numeric_columns_", "fill_values_", "categorical_columns_"):
+                items.append((f"preprocessing/{name}", group[name][()]))
+            for column in range(len(group["categories_"])):
+                path_ = f"preprocessing/categories_/{column}"
+                items.append((path_, f[path_].asstr()[()]))
+            if "feature_names_in_" in group:
+                names = group["feature_names_in_"].asstr()[()]
+                items.append(("preprocessing/feature_names_in_", names))
     digest = hashlib.sha256()
     for key, value in items:
         for piece in [key.encode(), *pieces(value)]:
@@ -1110,3 +1132,499 @@ def test_the_new_estimators_round_trip(tmp_path, kind):
     )
     for name in ("loss_", "best_loss_", "best_validation_score_", "out_activation_"):
         assert getattr(loaded, name) == getattr(model, name), name
+
+
+# -- pipelines: a TabularEncoder stored as data (format version 3) -----------------
+
+
+def mixed_rows(n_samples=60, seed=0):
+    """Raw table rows as a CSV file gives them: numbers and strings, with
+    missing values in both, and a target of two string labels."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(seed)
+    X = pd.DataFrame(
+        {
+            "age": rng.uniform(18, 80, n_samples).round(),
+            "city": rng.choice(["rome", "oslo", "lima", "são paulo"], n_samples),
+            "rooms": rng.randint(1, 6, n_samples),
+            "member": rng.rand(n_samples) < 0.5,
+        }
+    )
+    y = np.where((X["city"] == "rome") | (X["age"] > 60), "yes", "no")
+    X.loc[rng.rand(n_samples) < 0.15, "age"] = np.nan
+    X.loc[rng.rand(n_samples) < 0.15, "city"] = None
+    return X, y
+
+
+def make_network(kind):
+    from skdnn import DeepClassifier, DeepRegressor
+
+    params = {"max_iter": 30, "random_state": 0}
+    return {
+        "deep": lambda: DeepBinaryClassifier((4, 3), learning_rate=0.1, **params),
+        "logistic": lambda: LogisticRegressionGD(learning_rate=0.1, max_iter=30),
+        "classifier": lambda: DeepClassifier((5,), solver="lbfgs", **params),
+        "regressor": lambda: DeepRegressor((5,), solver="lbfgs", **params),
+    }[kind]()
+
+
+def fit_pipeline(kind="classifier", X=None, y=None):
+    from skdnn.preprocessing import TabularEncoder
+
+    if X is None:
+        X, y = mixed_rows()
+    if kind == "regressor":
+        y = (y == "yes").astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a few iterations
+        return make_pipeline(TabularEncoder(), make_network(kind)).fit(X, y)
+
+
+@pytest.fixture
+def pipeline_file(tmp_path):
+    """A saved pipeline of a TabularEncoder (fit on a DataFrame: with
+    feature names) and a DeepClassifier."""
+    path = tmp_path / "pipeline.h5"
+    save_model(fit_pipeline(), path)
+    return path
+
+
+def encoder_attributes(encoder):
+    return {k: v for k, v in vars(encoder).items() if k.endswith("_")}
+
+
+def assert_same_encoder(loaded, saved):
+    assert type(loaded) is type(saved)
+    assert loaded.get_params() == saved.get_params()
+    fitted, expected = encoder_attributes(loaded), encoder_attributes(saved)
+    assert sorted(fitted) == sorted(expected)
+    for name in ("numeric_columns_", "fill_values_", "categorical_columns_"):
+        assert fitted[name].dtype == expected[name].dtype, name
+        assert np.array_equal(fitted[name], expected[name]), name
+    assert [c.dtype for c in fitted["categories_"]] == [object] * len(
+        expected["categories_"]
+    )
+    assert [c.tolist() for c in fitted["categories_"]] == [
+        c.tolist() for c in expected["categories_"]
+    ]
+    assert type(fitted["n_features_in_"]) is int
+    assert fitted["n_features_in_"] == expected["n_features_in_"]
+    if "feature_names_in_" in expected:
+        assert fitted["feature_names_in_"].dtype == object
+        assert (
+            fitted["feature_names_in_"].tolist()
+            == expected["feature_names_in_"].tolist()
+        )
+
+
+@pytest.mark.parametrize("kind", ["deep", "logistic", "classifier", "regressor"])
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_pipeline_round_trip_is_exact(tmp_path, kind, as_frame):
+    X, y = mixed_rows()
+    if not as_frame:
+        X = X.to_numpy(dtype=object)
+    pipeline = fit_pipeline(kind, X, y)
+    loaded = round_trip(pipeline, tmp_path)
+
+    assert type(loaded).__name__ == "Pipeline"
+    assert [name for name, _ in loaded.steps] == [
+        "tabularencoder",
+        type(pipeline[-1]).__name__.lower(),
+    ]
+    assert_same_encoder(loaded[0], pipeline[0])
+    assert type(loaded[-1]) is type(pipeline[-1])
+    assert loaded[-1].get_params() == pipeline[-1].get_params()
+    # on raw rows, new ones too (unseen categories, missing values): bit for bit
+    new, _ = mixed_rows(40, seed=1)
+    new.loc[:4, "city"] = "paris"
+    new = new if as_frame else new.to_numpy(dtype=object)
+    for rows in (X, new):
+        method = "predict" if kind == "regressor" else "predict_proba"
+        assert np.array_equal(
+            getattr(loaded, method)(rows), getattr(pipeline, method)(rows)
+        )
+        assert np.array_equal(loaded.predict(rows), pipeline.predict(rows))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_pipeline_with_a_folded_scaler_round_trips(tmp_path):
+    """What ``skdnn train`` saves: the encoder, then the network with the
+    StandardScaler that fed it folded into its first layer."""
+    from skdnn import DeepClassifier
+    from skdnn.preprocessing import TabularEncoder, fold_scaler
+
+    X, y = mixed_rows()
+    encoder = TabularEncoder().fit(X)
+    scaler = StandardScaler().fit(encoder.transform(X))
+    network = DeepClassifier((5,), solver="lbfgs", max_iter=50, random_state=0)
+    network.fit(scaler.transform(encoder.transform(X)), y)
+    three_steps = make_pipeline(encoder, scaler, network)
+    folded = make_pipeline(encoder, fold_scaler(scaler, network))
+
+    loaded = round_trip(folded, tmp_path)
+
+    assert np.array_equal(loaded.predict_proba(X), folded.predict_proba(X))
+    np.testing.assert_allclose(
+        loaded.predict_proba(X), three_steps.predict_proba(X), rtol=0, atol=1e-12
+    )
+    assert loaded.predict(X).tolist() == three_steps.predict(X).tolist()
+
+
+def test_pipeline_file_layout(pipeline_file):
+    with h5py.File(pipeline_file, "r") as f:
+        assert f.attrs["format_version"] == FORMAT_VERSION == 3
+        assert f.attrs["estimator"] == "DeepClassifier"
+        assert sorted(f) == ["fitted", "preprocessing"]
+        group = f["preprocessing"]
+        assert json.loads(group.attrs["params"]) == {"max_categories": 100}
+        assert group.attrs["n_features_in_"] == 4
+        assert sorted(group) == [
+            "categorical_columns_",
+            "categories_",
+            "feature_names_in_",
+            "fill_values_",
+            "numeric_columns_",
+        ]
+        assert group["numeric_columns_"][()].tolist() == [0, 2]
+        assert group["numeric_columns_"].dtype == "<i8"
+        assert group["fill_values_"].dtype == "<f8"
+        assert group["categorical_columns_"][()].tolist() == [1, 3]
+        assert sorted(group["categories_"]) == ["0", "1"]
+        assert group["categories_/0"].asstr()[()].tolist() == [
+            "lima",
+            "oslo",
+            "rome",
+            "são paulo",
+        ]
+        assert group["categories_/1"].asstr()[()].tolist() == ["False", "True"]
+        names = group["feature_names_in_"].asstr()[()].tolist()
+        assert names == ["age", "city", "rooms", "member"]
+        assert f["fitted"].attrs["n_features_in_"] == 2 + 4 + 2
+        for name, obj in group.items():
+            if isinstance(obj, h5py.Dataset):
+                assert obj.dtype.kind in "ifO", name  # no opaque bytes
+
+
+def test_pipeline_checksum_follows_the_documented_recipe(pipeline_file):
+    with h5py.File(pipeline_file, "r") as f:
+        assert f.attrs["sha256"] == documented_checksum(pipeline_file)
+
+
+# -- pipelines that cannot be saved: refused before anything is written
+
+
+def _refused_on_save(tmp_path, model, error, match):
+    with pytest.raises(error, match=match):
+        save_model(model, tmp_path / "model.h5")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pipelines_other_than_encoder_then_network_are_refused(tmp_path):
+    from skdnn.preprocessing import TabularEncoder
+
+    X, y = mixed_rows()
+    pipeline = fit_pipeline()
+    encoder, network = pipeline[0], pipeline[-1]
+    message = "a Pipeline only of exactly two steps, a TabularEncoder then a network"
+    for model in (
+        make_pipeline(encoder, StandardScaler(), network),  # three steps
+        make_pipeline(network),  # one
+        make_pipeline(StandardScaler(), network),  # not a TabularEncoder
+        make_pipeline("passthrough", network),
+    ):
+        _refused_on_save(tmp_path, model, TypeError, message)
+    _refused_on_save(
+        tmp_path,
+        make_pipeline(encoder, LogisticRegression()),
+        TypeError,
+        "stores only skdnn.s estimators",
+    )
+
+    class MyPipeline(type(pipeline)):
+        pass
+
+    subclass = MyPipeline(pipeline.steps)
+    _refused_on_save(tmp_path, subclass, TypeError, "got a MyPipeline")
+    _refused_on_save(
+        tmp_path, make_pipeline(TabularEncoder(), network), NotFittedError, "Tabular"
+    )
+    _refused_on_save(
+        tmp_path,
+        make_pipeline(encoder, make_network("classifier")),
+        NotFittedError,
+        "DeepClassifier",
+    )
+
+
+def test_encoder_and_network_of_different_widths_are_refused(tmp_path):
+    from skdnn.preprocessing import TabularEncoder
+
+    X, _ = mixed_rows()
+    pipeline = fit_pipeline()
+    other = TabularEncoder().fit(X.drop(columns="member"))
+    _refused_on_save(
+        tmp_path,
+        make_pipeline(other, pipeline[-1]),
+        ValueError,
+        "outputs 6 features, but the network after it takes n_features_in_ = 8",
+    )
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (
+            lambda e: setattr(e, "numeric_columns_", np.array([0, 0])),
+            "are not the columns 0 to 3 of X",
+        ),
+        (
+            lambda e: setattr(e, "fill_values_", np.array([np.nan, 1.0])),
+            "fill_values_ that are not one finite number",
+        ),
+        (
+            lambda e: e.categories_.__setitem__(1, np.array(["b", "a"], object)),
+            r"categories_\[1\] that are not distinct and sorted",
+        ),
+        (
+            lambda e: e.set_params(max_categories=2),
+            r"has 4 categories in categories_\[0\]",
+        ),
+        (
+            lambda e: e.categories_.__setitem__(
+                1, np.array(["False", "x" * 5000], object)
+            ),
+            "Cannot save the categories: one is longer than 4096",
+        ),
+    ],
+    ids=["positions", "fill-nan", "unsorted", "too-many", "long-string"],
+)
+def test_encoder_state_that_load_model_would_refuse_is_not_saved(
+    tmp_path, change, match
+):
+    pipeline = fit_pipeline()
+    change(pipeline[0])
+    _refused_on_save(tmp_path, pipeline, ValueError, match)
+
+
+# -- pipeline files tampered with
+
+
+def test_changed_encoder_values_are_refused_by_the_checksum(pipeline_file):
+    data = bytearray(pipeline_file.read_bytes())
+    data[weight_offset(pipeline_file, "preprocessing/fill_values_")] ^= 1
+    pipeline_file.write_bytes(data)
+    refused(pipeline_file, "is damaged: checksum mismatch")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f["preprocessing"].attrs.modify("params", '{"max_categories": 50}'),
+        lambda f: replace(
+            f,
+            "preprocessing/categories_/0",
+            np.array(["lima", "oslo", "paris", "são paulo"], dtype=object),
+            dtype=h5py.string_dtype(),
+        ),
+        lambda f: f["preprocessing"].__delitem__("feature_names_in_"),
+    ],
+    ids=["params", "categories", "feature-names"],
+)
+def test_changed_encoder_items_are_refused_by_the_checksum(pipeline_file, change):
+    edit(pipeline_file, change)
+    refused(pipeline_file, "is damaged: checksum mismatch")
+
+
+def test_version_2_network_file_loads_as_before(model_file):
+    """Files without /preprocessing are networks, as they always were."""
+    loaded = load_model(model_file)
+    assert type(loaded) is DeepBinaryClassifier
+    with h5py.File(model_file, "r") as f:
+        assert "preprocessing" not in f
+
+
+def _strings(values):
+    return {"data": np.array(values, dtype=object), "dtype": h5py.string_dtype()}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda f: f.attrs.modify("format_version", 2),
+            r"/ has 2 members; a model file has at most 1 there: \['fitted'\]",
+        ),
+        (
+            lambda f: f.__delitem__("preprocessing"),
+            "the group /preprocessing is missing, which a file of format version 3",
+        ),
+        (
+            lambda f: f["preprocessing"].__delitem__("fill_values_"),
+            "/preprocessing/fill_values_ is missing",
+        ),
+        (
+            lambda f: f.create_dataset("preprocessing/pickle", data=[1]),
+            "has 6 members; a model file has at most 5",
+        ),
+        (
+            lambda f: f.create_dataset(
+                "preprocessing/categories_/2", **_strings(["a"])
+            ),
+            "/preprocessing/categories_ has 3 members",
+        ),
+        (
+            lambda f: f["preprocessing/categories_"].move("1", "7"),
+            r"/preprocessing/categories_/7 is not part of a model file",
+        ),
+        (
+            lambda f: f["preprocessing"].attrs.create("class", "os.system"),
+            r"attributes \['class'\] that model files do not have",
+        ),
+        (
+            lambda f: f["preprocessing/categories_/0"].attrs.create("dtype", "<U3"),
+            r"attributes \['dtype'\] that model files do not have",
+        ),
+        (
+            lambda f: replace(f, "preprocessing/categories_/1", np.array([1.0, 2.0])),
+            "categories_/1 should be 2 strings",
+        ),
+    ],
+    ids=lambda v: None if callable(v) else v[:40],
+)
+def test_encoder_of_another_structure_is_refused(pipeline_file, change, message):
+    """Checked before any value is read (so before the checksum)."""
+    edit(pipeline_file, change)
+    refused(pipeline_file, message)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        # parameters
+        (
+            lambda f: f["preprocessing"].attrs.modify(
+                "params", '{"max_categories": 0}'
+            ),
+            "the /preprocessing parameters are not valid for TabularEncoder",
+        ),
+        (
+            lambda f: f["preprocessing"].attrs.modify("params", '{"scale": 2}'),
+            "no parameter 'scale'",
+        ),
+        (
+            lambda f: f["preprocessing"].attrs.modify("params", "{not json"),
+            "the /preprocessing params attribute cannot be read",
+        ),
+        # sizes, shapes and dtypes
+        (
+            lambda f: f["preprocessing"].attrs.modify("n_features_in_", 0),
+            "the n_features_in_ of /preprocessing is 0",
+        ),
+        (
+            lambda f: f["preprocessing"].attrs.modify("n_features_in_", 9),
+            "the n_features_in_ of /preprocessing is 9",
+        ),
+        (
+            lambda f: f["preprocessing"].attrs.modify("n_features_in_", 5),
+            "a TabularEncoder of 5 columns has",
+        ),
+        (
+            lambda f: replace(
+                f, "preprocessing/numeric_columns_", np.array([0, 2], np.int32)
+            ),
+            "dtypes .*'numeric_columns_': 'int32'",
+        ),
+        (
+            lambda f: replace(
+                f, "preprocessing/fill_values_", np.array([1.0, 2.0], np.float32)
+            ),
+            "'fill_values_': 'float32'",
+        ),
+        (
+            lambda f: replace(
+                f, "preprocessing/numeric_columns_", np.array([0, 2], ">i8")
+            ),
+            "'numeric_columns_': '>i8'",
+        ),
+        (
+            lambda f: replace(
+                f, "preprocessing/fill_values_", np.array([1.0, 2.0, 3.0])
+            ),
+            "have the shapes",
+        ),
+        (
+            lambda f: replace(
+                f, "preprocessing/categorical_columns_", np.array([[1, 3]])
+            ),
+            "categorical_columns_ should be a 1-D array",
+        ),
+        (
+            lambda f: replace(f, "preprocessing/categories_/0", **_strings(["a", "b"])),
+            "which do not give the 8 features of the network",
+        ),
+        # values
+        (
+            lambda f: replace(f, "preprocessing/numeric_columns_", np.array([0, 1])),
+            r"numeric columns \[0, 1\] and the categorical columns \[1, 3\]",
+        ),
+        (
+            lambda f: (replace(f, "preprocessing/numeric_columns_", np.array([2, 0])),),
+            "each once, in increasing order",
+        ),
+        (
+            lambda f: replace(f, "preprocessing/fill_values_", np.array([np.inf, 1.0])),
+            "fill_values_ that are not one finite number",
+        ),
+        (
+            lambda f: replace(
+                f,
+                "preprocessing/categories_/0",
+                **_strings(["oslo", "lima", "rome", "são paulo"]),
+            ),
+            r"categories_\[0\] that are not distinct and sorted",
+        ),
+        (
+            lambda f: replace(
+                f,
+                "preprocessing/categories_/0",
+                **_strings(["lima", "oslo", "oslo", "rome"]),
+            ),
+            r"categories_\[0\] that are not distinct and sorted",
+        ),
+        (
+            lambda f: f["preprocessing"].attrs.modify(
+                "params", '{"max_categories": 3}'
+            ),
+            r"has 4 categories in categories_\[0\]; a column has 1 to max_categories=3",
+        ),
+        (
+            lambda f: replace(
+                f,
+                "preprocessing/categories_/1",
+                **_strings(["False", "x" * (persistence.MAX_STRING_LENGTH + 1)]),
+            ),
+            "categories_/1 holds strings longer than 4096 characters",
+        ),
+        (
+            lambda f: replace(f, "preprocessing/feature_names_in_", **_strings(["a"])),
+            "feature_names_in_ should be 4 strings",
+        ),
+    ],
+    ids=lambda v: None if callable(v) else v[:40],
+)
+def test_tampered_encoder_values_are_refused(pipeline_file, change, message):
+    """Each file is re-signed, so that the check under test refuses it."""
+    edit(pipeline_file, change, resign=True)
+    refused(pipeline_file, message)
+
+
+def test_categories_count_comes_from_a_bounded_shape(pipeline_file):
+    """A categorical_columns_ that declares more entries than the file holds
+    is refused before its shape sizes anything."""
+    edit(
+        pipeline_file,
+        lambda f: replace(
+            f, "preprocessing/categorical_columns_", None, shape=(2**40,), dtype="<i8"
+        ),
+    )
+    refused(pipeline_file, "categorical_columns_ declares .* bytes of data, more than")
