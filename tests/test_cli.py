@@ -16,7 +16,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DeepBinaryClassifier
-from skdnn.cli import _ProgressBar, main, read_csv
+from skdnn.cli import main
+from skdnn.cli._reading import read_csv
+from skdnn.cli._reporting import IterationBar
 from skdnn.preprocessing import fold_scaler
 
 FAST = ["--max-iter", "300", "--learning-rate", "0.05"]
@@ -93,7 +95,7 @@ def test_csv_train_save_predict_info(cancer_csv, tmp_path):
     with out_csv.open() as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["prediction", "proba_benign", "proba_malignant"]
-    _, truth, _ = read_csv(cancer_csv, "diagnosis")
+    _, truth = read_csv(cancer_csv, "diagnosis")
     predicted = np.array([row["prediction"] for row in rows])
     assert np.mean(predicted == truth) > 0.9
     assert all(
@@ -148,12 +150,12 @@ def test_progress_bar_on_a_terminal():
     stream = io.StringIO()
     X, y = load_breast_cancer(return_X_y=True)
     clf = DeepBinaryClassifier((4,), max_iter=400)
-    clf.set_callbacks(_ProgressBar(stream, delay=0)).fit(X / X.max(axis=0), y)
+    clf.set_callbacks(IterationBar(stream, delay=0)).fit(X / X.max(axis=0), y)
     text = stream.getvalue()
     assert text.startswith("\rtraining [.") and text.count("\r") == 400
     assert text.endswith(f"[{'#' * 30}] 400/400 iterations\n")
     quiet = io.StringIO()
-    clf.set_callbacks(_ProgressBar(quiet, delay=60)).fit(X / X.max(axis=0), y)
+    clf.set_callbacks(IterationBar(quiet, delay=60)).fit(X / X.max(axis=0), y)
     assert quiet.getvalue() == ""  # a quick fit shows no bar
 
 
