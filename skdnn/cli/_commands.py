@@ -162,7 +162,11 @@ def info(args):
             for k, v in value.items():
                 print(f"  {k} = {v}")
         else:
-            text = json.dumps(value) if isinstance(value, list) else value
+            text = (
+                json.dumps(value, ensure_ascii=False)
+                if isinstance(value, list)
+                else value
+            )
             print(f"{key:<{width}}  {text}")
     return 0
 

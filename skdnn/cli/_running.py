@@ -43,11 +43,30 @@ def check_parallel(args):
             import distributed  # noqa: F401
         except ImportError:
             raise CommandError(f"--scheduler {NEEDS_DISTRIBUTED}") from None
+        _check_address(args.scheduler)
     if not args.scheduler_timeout > 0:
         raise CommandError(
             f"--scheduler-timeout must be a positive number of seconds; got "
             f"{args.scheduler_timeout}"
         )
+
+
+def _check_address(address):
+    """Refuse a scheduler address that dask cannot parse, before any work
+    and without a ``Client`` (whose failure to start can leave dask's shared
+    event loop unusable for the next one in the process)."""
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(address)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise CommandError(
+            f"--scheduler {address}: {exc}; give an address such as tcp://10.0.0.5:8786"
+        ) from None
 
 
 @contextlib.contextmanager
