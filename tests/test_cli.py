@@ -653,3 +653,29 @@ def test_feature_steps_is_the_one_place_for_the_preprocessing(bad_csv):
     X.loc[20, "x0"] = "seven"
     with pytest.raises(CommandError, match=r"line 20: column 'x0' holds 'seven'"):
         feature_steps(X)
+
+
+def test_predict_takes_the_columns_by_name_and_warns_of_nothing(
+    bad_csv, tmp_path, capsys
+):
+    """Columns in another order, the target among them, or a .npy array of
+    the features: the same predictions, and no warning (PYTHONWARNINGS=error)."""
+    model = tmp_path / "model.h5"
+    train = ["train", "--data", bad_csv["good"], "--target", "label", "--cv", "0"]
+    train += ["--max-iter", "200", "--quiet", "--out", model]
+    assert main([str(a) for a in train]) == 0
+    capsys.readouterr()
+    X, _ = read_csv(bad_csv["good"], "label")
+    shuffled = _write(tmp_path / "shuffled.csv", X[["x1", "x0"]].to_csv(index=False))
+    rows = tmp_path / "rows.npy"
+    np.save(rows, X.to_numpy())
+    outputs = []
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    for rows_file in (bad_csv["good"], shuffled, rows):
+        result = _run("predict", model, rows_file, env=env)
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert set(outputs[0].splitlines()[1:]) <= {"yes", "no"}
+    line = _error_line(capsys, ["predict", model, bad_csv["nan"]])
+    assert f"{bad_csv['nan']}, line 9: column 'x1' is empty or NaN (1 row" in line

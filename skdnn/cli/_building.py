@@ -137,7 +137,7 @@ def check_numeric(frame):
         if missing.any():
             raise CommandError(
                 f"{source}, line {missing.idxmax()}: column {name!r} is empty or "
-                f"NaN ({n_rows(missing.sum())} in all); skdnn does not train on "
+                f"NaN ({n_rows(missing.sum())} in all); the networks do not take "
                 "missing values yet: fill them in, or drop those rows or the column"
             )
         infinite = ~np.isfinite(column.to_numpy(dtype=float))
@@ -181,10 +181,14 @@ def saved_model(model):
 
 def prediction_input(model, X):
     """What the model file ``model`` predicts on, from the rows ``X`` read
-    by ``skdnn predict``: a CSV file's columns picked by name."""
-    if not isinstance(X, pd.DataFrame):
-        return X
+    by ``skdnn predict``: a CSV file's columns picked by name (others, such
+    as the target, are left out), or an array's columns named as the
+    model's features."""
     names = getattr(model, "feature_names_in_", None)
+    if not isinstance(X, pd.DataFrame):
+        if names is not None and X.ndim == 2 and X.shape[1] == len(names):
+            return pd.DataFrame(X, columns=names)
+        return X
     if names is not None:
         missing = [name for name in names if name not in X.columns]
         if missing:
