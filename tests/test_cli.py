@@ -458,7 +458,7 @@ TARGET_ERRORS = {
     "text, regressor": (
         "good",
         "regressor",
-        "'label' holds text ('no', 'yes', ...); --model regressor (DeepRegressor) "
+        "'label' holds text ('no', 'yes'); --model regressor (DeepRegressor) "
         "predicts numbers: use --model classifier",
     ),
 }

@@ -91,23 +91,28 @@ def make_estimator(args):
     return model
 
 
+def _some(labels, show, n=5):
+    """``"a, b, c"``, or the first ``n`` labels and ``...``."""
+    return ", ".join(map(show, labels[:n].tolist())) + (
+        ", ..." if len(labels) > n else ""
+    )
+
+
 def check_target(args, y, column):
     """Refuse, in one line and before any fit, a target that ``--model``
     cannot learn, and say which model can."""
     model, suggest = MODELS[args.model], None
     numeric = np.issubdtype(np.asarray(y).dtype, np.number)
     kind = type_of_target(y) if numeric else "text"
+    labels = np.unique(y)
     if model.task == "regression" and not numeric:
-        shown = ", ".join(map(repr, np.unique(y)[:3].tolist()))
-        what, suggest = f"holds text ({shown}, ...)", "classes"
+        what, suggest = f"holds text ({_some(labels, repr)})", "classes"
         needs = "predicts numbers"
     elif model.task != "regression" and kind == "continuous":
         what, suggest = "holds continuous numbers", "regression"
         needs = "predicts classes"
-    elif model.task == "binary" and len(np.unique(y)) > 2:
-        labels = np.unique(y)
-        shown = ", ".join(map(str, labels[:5])) + (", ..." if len(labels) > 5 else "")
-        what, suggest = f"has {len(labels)} classes ({shown})", "classes"
+    elif model.task == "binary" and len(labels) > 2:
+        what, suggest = f"has {len(labels)} classes ({_some(labels, str)})", "classes"
         needs = "takes exactly two"
     if suggest is not None:
         better = next(name for name, m in MODELS.items() if m.task == suggest)
