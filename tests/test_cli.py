@@ -16,7 +16,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DeepBinaryClassifier
-from skdnn.cli import _ProgressBar, main, read_csv
+from skdnn.cli import main
+from skdnn.cli._reading import read_csv
+from skdnn.cli._reporting import IterationBar
 from skdnn.preprocessing import fold_scaler
 
 FAST = ["--max-iter", "300", "--learning-rate", "0.05"]
@@ -60,6 +62,13 @@ def test_train_runs_end_to_end_and_prints_an_accuracy():
     assert re.search(r"Cost after iteration 0: \d\.\d{6}", out)
     assert "Cost after iteration 299:" in out
     assert 0.9 < _accuracy(out) <= 1
+    # a progress line per fold, as it ends, with the score printed after
+    folds = dict(
+        re.findall(r"^fold (\d)/5 done: (\d\.\d{4}) \(\d+\.\d s\)$", out, re.M)
+    )
+    scores = re.search(r"accuracy:\n  (.*)\n", out).group(1).split()
+    assert [folds[str(i)] for i in range(1, 6)] == scores
+    assert out.index("fold 5/5 done") < out.index("5-fold cross-validation")
 
 
 def test_train_logistic_in_process(capsys):
@@ -93,7 +102,7 @@ def test_csv_train_save_predict_info(cancer_csv, tmp_path):
     with out_csv.open() as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["prediction", "proba_benign", "proba_malignant"]
-    _, truth, _ = read_csv(cancer_csv, "diagnosis")
+    _, truth = read_csv(cancer_csv, "diagnosis")
     predicted = np.array([row["prediction"] for row in rows])
     assert np.mean(predicted == truth) > 0.9
     assert all(
@@ -147,13 +156,13 @@ def test_train_catvnoncat_reproduces_the_course(tmp_path):
 def test_progress_bar_on_a_terminal():
     stream = io.StringIO()
     X, y = load_breast_cancer(return_X_y=True)
-    clf = DeepBinaryClassifier((4,), max_iter=400)
-    clf.set_callbacks(_ProgressBar(stream, delay=0)).fit(X / X.max(axis=0), y)
+    clf = DeepBinaryClassifier((4,), max_iter=400, random_state=0, learning_rate=0.1)
+    clf.set_callbacks(IterationBar(stream, delay=0)).fit(X / X.max(axis=0), y)
     text = stream.getvalue()
     assert text.startswith("\rtraining [.") and text.count("\r") == 400
     assert text.endswith(f"[{'#' * 30}] 400/400 iterations\n")
     quiet = io.StringIO()
-    clf.set_callbacks(_ProgressBar(quiet, delay=60)).fit(X / X.max(axis=0), y)
+    clf.set_callbacks(IterationBar(quiet, delay=60)).fit(X / X.max(axis=0), y)
     assert quiet.getvalue() == ""  # a quick fit shows no bar
 
 
@@ -304,8 +313,12 @@ def test_errors_are_one_line_with_exit_code_2(args, message, files, tmp_path):
 def test_bad_layer_sizes_are_a_usage_error():
     result = _run("train", "--hidden-layer-sizes", "20,x")
     assert result.returncode == 2
-    assert "comma-separated integers" in result.stderr
     assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # no usage block: one line
+    assert lines[0].startswith("skdnn train: error: argument --hidden-layer-sizes")
+    assert "comma-separated integers" in lines[0]
+    assert lines[0].endswith("(see skdnn train --help)")
 
 
 def test_train_the_regressor_and_the_multiclass_classifier(tmp_path):
@@ -344,3 +357,325 @@ def test_csv_predict_of_a_model_with_feature_names_does_not_warn(cancer_csv, tmp
     predicted = _run("predict", model, cancer_csv)
     assert predicted.returncode == 0, predicted.stderr
     assert "feature names" not in predicted.stderr
+
+
+# -- reading CSV files, checking before any work, progress (issue #15) --------------
+
+
+def _write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _three_columns(rows):
+    return "x0,x1,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
+
+
+@pytest.fixture(scope="module")
+def bad_csv(tmp_path_factory):
+    """Small CSV files, each with one problem (a blank cell, a literal nan,
+    ...) on a known line; ``good`` is the same data with none."""
+    folder = tmp_path_factory.mktemp("bad_csv")
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 2)).round(3)
+    labels = np.array(["a", "b", "c"])[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)]
+    two = np.where(X[:, 0] > 0, "yes", "no")
+    good = [[a, b, c] for (a, b), c in zip(X, two, strict=True)]
+    files = {"good": _write(folder / "good.csv", _three_columns(good))}
+    problems = {  # name: (line of the file, the row written there)
+        "empty": (7, [1.5, "", "yes"]),
+        "nan": (9, [1.5, "nan", "no"]),
+        "inf": (4, ["inf", 2, "no"]),
+        "no_label": (12, [1, 2, ""]),
+        "nan_label": (5, [1, 2, "NaN"]),
+    }
+    for name, (line, row) in problems.items():
+        rows = [list(r) for r in good]
+        rows[line - 2] = row  # the header is line 1
+        files[name] = _write(folder / f"{name}.csv", _three_columns(rows))
+    files["three"] = _write(
+        folder / "three.csv",
+        _three_columns([[a, b, c] for (a, b), c in zip(X, labels, strict=True)]),
+    )
+    files["price"] = _write(
+        folder / "price.csv",
+        _three_columns([[a, b, 3.5 * a + b] for a, b in X]),
+    )
+    wide = _three_columns(good).splitlines()
+    wide[3] += ",7"  # line 4: one value too many
+    files["wide"] = _write(folder / "wide.csv", "\n".join(wide) + "\n")
+    latin = [[a, b, "café" if c == "yes" else "thé"] for a, b, c in good]
+    files["latin"] = _write(folder / "latin.csv", _three_columns(latin), "latin-1")
+    return files
+
+
+def _error_line(capsys, argv):
+    """The one stderr line of ``main(argv)``, which must return 2 having
+    printed nothing on stdout (the error came before any work)."""
+    assert main([str(a) for a in argv]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"skdnn {argv[0]}: error: "), lines[0]
+    assert out == "", out
+    return lines[0]
+
+
+CSV_ERRORS = {
+    "empty cell": ("empty", "label", "line 7: column 'x1' is empty or NaN (1 row"),
+    "literal nan": ("nan", "label", "line 9: column 'x1' is empty or NaN"),
+    "infinite value": ("inf", "label", "line 4: column 'x0' holds inf, not a finite"),
+    "empty target": ("no_label", "label", "line 12: the target column 'label' is"),
+    "nan target": ("nan_label", "label", "line 5: the target column 'label' is"),
+    "one value too many": ("wide", "label", "wide.csv, line 4: 4 values for 3 columns"),
+}
+
+
+@pytest.mark.parametrize("name, target, message", CSV_ERRORS.values(), ids=CSV_ERRORS)
+def test_csv_problems_are_one_line_naming_column_and_line(
+    name, target, message, bad_csv, capsys
+):
+    line = _error_line(capsys, ["train", "--data", bad_csv[name], "--target", target])
+    assert message in line
+    assert str(bad_csv[name]) in line
+
+
+TARGET_ERRORS = {
+    "3 classes, deep": (
+        "three",
+        "deep",
+        "the target column 'label' has 3 classes (a, b, c); --model deep "
+        "(DeepBinaryClassifier) takes exactly two: use --model classifier",
+    ),
+    "3 classes, logistic": ("three", "logistic", "use --model classifier"),
+    "continuous, deep": (
+        "price",
+        "deep",
+        "'label' holds continuous numbers; --model deep (DeepBinaryClassifier) "
+        "predicts classes: use --model regressor",
+    ),
+    "continuous, classifier": ("price", "classifier", "use --model regressor"),
+    "text, regressor": (
+        "good",
+        "regressor",
+        "'label' holds text ('no', 'yes'); --model regressor (DeepRegressor) "
+        "predicts numbers: use --model classifier",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "name, model, message", TARGET_ERRORS.values(), ids=TARGET_ERRORS
+)
+def test_a_target_the_model_cannot_learn_is_one_line_before_cv(
+    name, model, message, bad_csv, capsys
+):
+    argv = ["train", "--data", bad_csv[name], "--target", "label", "--model", model]
+    assert message in _error_line(capsys, argv)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_models_that_the_target_errors_suggest_do_learn_it(bad_csv, capsys):
+    for name, model in [("three", "classifier"), ("price", "regressor")]:
+        argv = ["train", "--data", bad_csv[name], "--target", "label"]
+        assert main([*map(str, argv), "--model", model, "--cv", "2", "--quiet"]) == 0
+    assert "held-out R²" in capsys.readouterr().out
+
+
+def test_encoding(bad_csv, tmp_path, capsys):
+    """A file that does not decode: one line with the byte and the remedy,
+    which works, for train and for predict."""
+    data = bad_csv["latin"].read_bytes()
+    at = data.index("é".encode("latin-1"))
+    line = data.count(b"\n", 0, at) + 1
+    argv = ["train", "--data", bad_csv["latin"], "--target", "label"]
+    message = _error_line(capsys, argv)
+    assert message == (
+        f"skdnn train: error: {bad_csv['latin']}: byte {at} (0xe9, line {line}) is "
+        "not valid utf-8; give the file's encoding, e.g. --encoding latin-1"
+    )
+    model = tmp_path / "model.h5"
+    fast = ["--cv", "0", "--max-iter", "50", "--quiet", "--out", model]
+    assert main([*map(str, argv + fast), "--encoding", "latin-1"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(model)]) == 0
+    assert '"café", "thé"' in capsys.readouterr().out
+    predict = ["predict", model, bad_csv["latin"]]
+    assert "--encoding latin-1" in _error_line(capsys, predict)
+    assert main([*map(str, predict), "--encoding", "latin-1"]) == 0
+    predicted = capsys.readouterr().out.splitlines()
+    assert predicted[0] == "prediction" and set(predicted[1:]) <= {"café", "thé"}
+
+
+def test_an_unknown_encoding_is_one_line(bad_csv, capsys):
+    for argv in [
+        ["train", "--data", bad_csv["good"], "--target", "label"],
+        ["predict", "model.h5", bad_csv["good"]],
+    ]:
+        line = _error_line(capsys, [*argv, "--encoding", "klingon"])
+        assert "argument --encoding: unknown text encoding 'klingon'" in line
+    line = _error_line(capsys, ["train", "--encoding", "rot13"])  # not text
+    assert "unknown text encoding 'rot13'" in line
+
+
+def test_csv_rows_are_read_by_pandas_with_whitespace_and_quotes(tmp_path):
+    path = _write(
+        tmp_path / "spaced.csv",
+        ' x0 , "x1" ,label\n1, 2.5 ,yes\n"3",4, no\n-1e-3,0,"yes"\n',
+    )
+    X, y = read_csv(path, "label")
+    assert list(X.columns) == ["x0", "x1"]
+    np.testing.assert_allclose(X.to_numpy(dtype=float), [[1, 2.5], [3, 4], [-1e-3, 0]])
+    assert y.tolist() == ["yes", "no", "yes"]
+    assert X.index.tolist() == [2, 3, 4]  # the lines of the file
+
+
+OUTPUT_ERRORS = {
+    "--out into a missing folder": (
+        ["train", "--out", "{dir}/no/such/m.h5"],
+        "cannot write {dir}/no/such/m.h5: the folder {dir}/no/such does not exist",
+    ),
+    "--out is a folder": (
+        ["train", "--out", "{dir}"],
+        "cannot write {dir}: it is a folder; give a file name",
+    ),
+    "--out under a file": (
+        ["train", "--out", "{csv}/m.h5"],
+        "cannot write {csv}/m.h5: {csv} is not a folder",
+    ),
+    "--plot into a missing folder": (
+        ["train", "--plot", "{dir}/no/loss.png"],
+        "cannot write {dir}/no/loss.png: the folder {dir}/no does not exist",
+    ),
+    "predict --output into a missing folder": (
+        ["predict", "{dir}/nope.h5", "{csv}", "--output", "{dir}/no/p.csv"],
+        "cannot write {dir}/no/p.csv: the folder {dir}/no does not exist",
+    ),
+    "export into a missing folder": (
+        ["export", "{dir}/nope.h5", "{dir}/no/m.onnx"],
+        "cannot write {dir}/no/m.onnx: the folder {dir}/no does not exist",
+    ),
+}
+
+
+@pytest.mark.parametrize("argv, message", OUTPUT_ERRORS.values(), ids=OUTPUT_ERRORS)
+def test_output_paths_are_checked_before_any_work(argv, message, tmp_path, capsys):
+    """Before reading data or models (nope.h5 does not exist), let alone
+    training: stdout stays empty."""
+    csv_file = _write(tmp_path / "data.csv", "a,b\n1,2\n")
+    names = {"dir": tmp_path, "csv": csv_file}
+    line = _error_line(capsys, [a.format(**names) for a in argv])
+    assert line.endswith(message.format(**names))
+
+
+def test_an_unwritable_folder_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    # as root every folder is writable: pretend this one is not
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: p != tmp_path and real_access(p, mode)
+    )
+    line = _error_line(capsys, ["train", "--out", tmp_path / "m.h5"])
+    assert line.endswith(f"permission denied in the folder {tmp_path}")
+
+
+def test_a_failing_fold_is_one_line_with_its_cause(capsys):
+    """The first failing fit surfaces (error_score='raise'), not
+    scikit-learn's block of tracebacks."""
+    assert main(["train", "--learning-rate", "1000", "--max-iter", "50"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("skdnn train: error: cross-validation failed: Training ")
+    assert "diverged" in err and "Lower learning_rate (now 1000.0)" in err
+
+
+def test_the_missing_cat_data_message_is_whole_on_one_line(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.delenv("SKDNN_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    line = _error_line(
+        capsys, ["train", "--dataset", "catvnoncat", "--data-home", tmp_path]
+    )
+    assert f"data_home: {tmp_path / 'catvnoncat'}; $SKDNN_DATA: " in line
+    assert line.endswith("skdnn never downloads data.")
+
+
+def test_quiet_silences_the_fold_lines(capsys):
+    argv = ["train", "--max-iter", "30", "--learning-rate", "0.05", "--cv", "3"]
+    assert main(argv) == 0
+    loud = capsys.readouterr().out
+    assert len(re.findall(r"^fold [123]/3 done: ", loud, re.M)) == 3
+    assert main([*argv, "--quiet"]) == 0
+    quiet = capsys.readouterr().out
+    assert not re.search("^fold", quiet, re.M) and "Cost after" not in quiet
+    assert "3-fold cross-validation accuracy" in quiet
+
+
+def test_the_fold_scores_are_cross_val_scores():
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    from skdnn.cli._running import cross_validate
+
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(
+        StandardScaler(), DeepBinaryClassifier((5,), max_iter=40, random_state=3)
+    )
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    said = []
+    scores = cross_validate(model, X, y, cv, n_jobs=2, say=said.append)
+    np.testing.assert_array_equal(scores, cross_val_score(model, X, y, cv=cv))
+    assert sorted(said)[0].startswith("fold 1/4 done: ") and len(said) == 4
+    assert not hasattr(model[-1], "coefs_")  # clones were fitted
+
+
+def test_choices_come_from_the_estimators_tables():
+    from skdnn._solvers import OPTIMIZERS
+    from skdnn.activations import ACTIVATIONS
+    from skdnn.cli import build_parser
+    from skdnn.cli._building import MODELS
+
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    options = {a.dest: a for a in train._actions}
+    assert options["solver"].choices == sorted({*OPTIMIZERS, "lbfgs"})
+    assert options["activation"].choices == sorted(ACTIVATIONS)
+    assert options["model"].choices == list(MODELS)
+    assert "deep 0.0075, logistic 0.005" in options["learning_rate"].help
+
+
+def test_feature_steps_is_the_one_place_for_the_preprocessing(bad_csv):
+    from skdnn.cli._building import feature_steps
+    from skdnn.cli._errors import CommandError
+
+    X, _ = read_csv(bad_csv["good"], "label")
+    assert [type(s) for s in feature_steps(X)] == [StandardScaler]
+    assert feature_steps(X, "none") == []
+    X["x0"] = X["x0"].astype(object)
+    X.loc[20, "x0"] = "seven"
+    with pytest.raises(CommandError, match=r"line 20: column 'x0' holds 'seven'"):
+        feature_steps(X)
+
+
+def test_predict_takes_the_columns_by_name_and_warns_of_nothing(
+    bad_csv, tmp_path, capsys
+):
+    """Columns in another order, the target among them, or a .npy array of
+    the features: the same predictions, and no warning (PYTHONWARNINGS=error)."""
+    model = tmp_path / "model.h5"
+    train = ["train", "--data", bad_csv["good"], "--target", "label", "--cv", "0"]
+    train += ["--max-iter", "200", "--quiet", "--out", model]
+    assert main([str(a) for a in train]) == 0
+    capsys.readouterr()
+    X, _ = read_csv(bad_csv["good"], "label")
+    shuffled = _write(tmp_path / "shuffled.csv", X[["x1", "x0"]].to_csv(index=False))
+    rows = tmp_path / "rows.npy"
+    np.save(rows, X.to_numpy())
+    outputs = []
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    for rows_file in (bad_csv["good"], shuffled, rows):
+        result = _run("predict", model, rows_file, env=env)
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert set(outputs[0].splitlines()[1:]) <= {"yes", "no"}
+    line = _error_line(capsys, ["predict", model, bad_csv["nan"]])
+    assert f"{bad_csv['nan']}, line 9: column 'x1' is empty or NaN (1 row" in line

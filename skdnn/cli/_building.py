@@ -1,0 +1,237 @@
+"""Building the model: the estimator from the options, the steps before it,
+the pipeline, the parameter grid, and what a model file holds.
+
+:func:`feature_steps` is the one place that decides what comes before the
+network, and :func:`saved_model` the one place that decides what ``--out``
+writes.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import type_of_target
+
+from .. import DeepBinaryClassifier, DeepClassifier, DeepRegressor, LogisticRegressionGD
+from ..preprocessing import fold_scaler
+from ._errors import CommandError, n_rows
+
+
+@dataclass(frozen=True)
+class Model:
+    """An entry of :data:`MODELS`: the estimator, what ``--help`` says of it,
+    and its task: ``"binary"`` (two classes), ``"classes"`` (any number) or
+    ``"regression"``."""
+
+    estimator: type
+    help: str
+    task: str
+
+
+#: ``--model``: the estimator each name builds.
+MODELS = {
+    "deep": Model(
+        DeepBinaryClassifier, "DeepBinaryClassifier (the course's)", "binary"
+    ),
+    "logistic": Model(LogisticRegressionGD, "LogisticRegressionGD", "binary"),
+    "classifier": Model(
+        DeepClassifier, "DeepClassifier (any number of classes)", "classes"
+    ),
+    "regressor": Model(DeepRegressor, "DeepRegressor", "regression"),
+}
+
+#: The options of ``skdnn train`` and ``skdnn search`` that set a parameter
+#: of the estimator of the same name (when it has one).
+PARAMETERS = (
+    "hidden_layer_sizes",
+    "activation",
+    "solver",
+    "learning_rate",
+    "alpha",
+    "max_iter",
+    "batch_size",
+)
+
+
+def choices(parameter):
+    """The values of ``parameter`` that the models' own
+    ``_parameter_constraints`` accept as strings (``--solver``,
+    ``--activation``), sorted."""
+    found = set()
+    for model in MODELS.values():
+        for constraint in model.estimator._parameter_constraints.get(parameter, []):
+            if isinstance(constraint, StrOptions):
+                found |= constraint.options - constraint.deprecated
+    return sorted(found)
+
+
+def is_regression(args):
+    return MODELS[args.model].task == "regression"
+
+
+def make_estimator(args):
+    """The ``--model`` estimator with the options given (others: its own
+    defaults), its parameters checked before any work."""
+    estimator = MODELS[args.model].estimator
+    names = estimator().get_params()
+    params = {
+        name: getattr(args, name)
+        for name in PARAMETERS
+        if getattr(args, name) is not None and name in names
+    }
+    model = estimator(random_state=args.random_state, **params)
+    try:
+        model._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise CommandError(str(exc)) from None
+    return model
+
+
+def _some(labels, show, n=5):
+    """``"a, b, c"``, or the first ``n`` labels and ``...``."""
+    return ", ".join(map(show, labels[:n].tolist())) + (
+        ", ..." if len(labels) > n else ""
+    )
+
+
+def check_target(args, y, column):
+    """Refuse, in one line and before any fit, a target that ``--model``
+    cannot learn, and say which model can."""
+    model, suggest = MODELS[args.model], None
+    numeric = np.issubdtype(np.asarray(y).dtype, np.number)
+    kind = type_of_target(y) if numeric else "text"
+    labels = np.unique(y)
+    if model.task == "regression" and not numeric:
+        what, suggest = f"holds text ({_some(labels, repr)})", "classes"
+        needs = "predicts numbers"
+    elif model.task != "regression" and kind == "continuous":
+        what, suggest = "holds continuous numbers", "regression"
+        needs = "predicts classes"
+    elif model.task == "binary" and len(labels) > 2:
+        what, suggest = f"has {len(labels)} classes ({_some(labels, str)})", "classes"
+        needs = "takes exactly two"
+    if suggest is not None:
+        better = next(name for name, m in MODELS.items() if m.task == suggest)
+        raise CommandError(
+            f"{column} {what}; --model {args.model} ({model.estimator.__name__}) "
+            f"{needs}: use --model {better}"
+        )
+
+
+def check_numeric(frame):
+    """Refuse a feature column that is not all finite numbers, naming the
+    column and the first line (the frame's index holds the line numbers)."""
+    source = frame.attrs.get("source", "the data")
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_numeric_dtype(column):
+            numbers = pd.to_numeric(column, errors="coerce")
+            text = numbers.isna() & column.notna()
+            if text.any():
+                line = text.idxmax()
+                raise CommandError(
+                    f"{source}, line {line}: column {name!r} holds "
+                    f"{column[line]!r}, not a number"
+                )
+            column = numbers
+        missing = column.isna()
+        if missing.any():
+            raise CommandError(
+                f"{source}, line {missing.idxmax()}: column {name!r} is empty or "
+                f"NaN ({n_rows(missing.sum())} in all); the networks do not take "
+                "missing values yet: fill them in, or drop those rows or the column"
+            )
+        infinite = ~np.isfinite(column.to_numpy(dtype=float))
+        if infinite.any():
+            line = column.index[infinite.argmax()]
+            raise CommandError(
+                f"{source}, line {line}: column {name!r} holds {column[line]}, "
+                "not a finite number"
+            )
+
+
+def feature_steps(X, scaler="standard"):
+    """The steps of the pipeline before the network, for the features ``X``
+    as read (a DataFrame from a CSV file, or an array); ``scaler`` is
+    ``--scaler`` (``"standard"`` or ``"none"``)."""
+    if isinstance(X, pd.DataFrame):
+        # TabularEncoder goes here (issue #15): text and missing values
+        # become its job, and this check goes.
+        check_numeric(X)
+    return [StandardScaler()] if scaler == "standard" else []
+
+
+def pipeline(steps, estimator):
+    """The model that the commands cross-validate and train."""
+    return make_pipeline(*steps, estimator)
+
+
+def saved_model(model):
+    """What ``--out`` writes for the fitted pipeline ``model``: the network,
+    with a ``StandardScaler`` folded into its first layer, so that the file
+    predicts on raw features. The network keeps the feature names of a CSV
+    file (``feature_names_in_``)."""
+    network = model[-1]
+    network.set_params(verbose=0)
+    # Model files that hold a whole pipeline (issue #15): return ``model``
+    # itself when a step before the network is not a StandardScaler.
+    for _, scaler in reversed(model.steps[:-1]):
+        network = fold_scaler(scaler, network)
+    return network
+
+
+def prediction_input(model, X):
+    """What the model file ``model`` predicts on, from the rows ``X`` read
+    by ``skdnn predict``: a CSV file's columns picked by name (others, such
+    as the target, are left out), or an array's columns named as the
+    model's features."""
+    names = getattr(model, "feature_names_in_", None)
+    if not isinstance(X, pd.DataFrame):
+        if names is not None and X.ndim == 2 and X.shape[1] == len(names):
+            return pd.DataFrame(X, columns=names)
+        return X
+    if names is not None:
+        missing = [name for name in names if name not in X.columns]
+        if missing:
+            source = X.attrs.get("source", "the data")
+            raise CommandError(
+                f"{source} lacks the model's feature column(s) "
+                f"{', '.join(map(str, missing))}"
+            )
+        X = X[list(names)]
+    if not isinstance(model, Pipeline):  # a network takes numbers only
+        check_numeric(X)
+    return X if names is not None else X.to_numpy()
+
+
+def param_grid(entries, estimator, prefix):
+    """The ``--grid`` entries ``[(name, values), ...]`` as a scikit-learn
+    parameter grid for the pipeline step ``prefix``; every name and value is
+    checked first."""
+    if not entries:
+        raise CommandError(
+            "give at least one --grid NAME=VALUES, e.g. --grid alpha=0,0.01,0.1"
+        )
+    valid = estimator.get_params(deep=False)
+    grid = {}
+    for name, values in entries:
+        if name not in valid:
+            raise CommandError(
+                f"--grid {name}: {type(estimator).__name__} has no parameter "
+                f"{name!r}; its parameters are {', '.join(sorted(valid))}"
+            )
+        if f"{prefix}__{name}" in grid:
+            raise CommandError(f"--grid {name} is given twice")
+        for value in values:
+            try:
+                clone(estimator).set_params(**{name: value})._validate_params()
+            except (ValueError, TypeError) as exc:
+                raise CommandError(
+                    f"--grid {name}={value!r}: {str(exc).splitlines()[0]}"
+                ) from None
+        grid[f"{prefix}__{name}"] = values
+    return grid
