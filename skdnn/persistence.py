@@ -623,6 +623,8 @@ def _write_model(f, values):
     """Fill the open HDF5 file ``f`` (the layout of the module docstring)."""
     for key in _keys(values):
         _write_value(f, key, values[key])
+    if "preprocessing@params" in values:  # the group, even with no category
+        f.require_group("preprocessing/categories_")
     f.attrs["sha256"] = _checksum(values)
 
 

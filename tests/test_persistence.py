@@ -1246,6 +1246,18 @@ def test_pipeline_round_trip_is_exact(tmp_path, kind, as_frame):
         assert np.array_equal(loaded.predict(rows), pipeline.predict(rows))
 
 
+@pytest.mark.parametrize("kept", [["age", "rooms"], ["city", "member"]])
+def test_pipeline_with_one_kind_of_column_round_trips(tmp_path, kept):
+    """Numbers only (no categories_ at all: an empty group) or categories
+    only (no numeric column)."""
+    X, y = mixed_rows()
+    X = X[[name for name in X.columns if name in kept]]
+    pipeline = fit_pipeline("classifier", X, y)
+    loaded = round_trip(pipeline, tmp_path)
+    assert_same_encoder(loaded[0], pipeline[0])
+    assert np.array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_pipeline_with_a_folded_scaler_round_trips(tmp_path):
     """What ``skdnn train`` saves: the encoder, then the network with the

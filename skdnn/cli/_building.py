@@ -17,8 +17,8 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
 
 from .. import DeepBinaryClassifier, DeepClassifier, DeepRegressor, LogisticRegressionGD
-from ..preprocessing import fold_scaler
-from ._errors import CommandError, n_rows
+from ..preprocessing import TabularEncoder, fold_scaler
+from ._errors import CommandError, n_rows, one_line
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,9 @@ def check_numeric(frame):
         if missing.any():
             raise CommandError(
                 f"{source}, line {missing.idxmax()}: column {name!r} is empty or "
-                f"NaN ({n_rows(missing.sum())} in all); the networks do not take "
-                "missing values yet: fill them in, or drop those rows or the column"
+                f"NaN ({n_rows(missing.sum())} in all); this model takes no missing "
+                "values (it was not trained on a CSV file): fill them in, or drop "
+                "those rows"
             )
         infinite = ~np.isfinite(column.to_numpy(dtype=float))
         if infinite.any():
@@ -154,15 +155,44 @@ def check_numeric(frame):
             )
 
 
+def check_features(frame):
+    """Fit a :class:`~skdnn.preprocessing.TabularEncoder` on the whole CSV
+    frame once, before any fit, so that a column it refuses (infinite, empty,
+    too many categories) ends the command in one line; return the lines that
+    say what the encoding does to this file (one-hot columns, missing
+    values)."""
+    source = frame.attrs.get("source", "the data")
+    try:
+        encoder = TabularEncoder().fit(frame)
+    except ValueError as exc:
+        raise CommandError(f"{source}: {one_line(exc)}") from None
+    notes = []
+    if encoder.categorical_columns_.size:
+        shown = ", ".join(
+            f"{frame.columns[j]} ({len(c)})"
+            for j, c in zip(
+                encoder.categorical_columns_, encoder.categories_, strict=True
+            )
+        )
+        notes.append(f"one-hot encoded (categories): {shown}")
+    missing = frame.isna().sum()
+    if missing.any():
+        columns = ", ".join(f"{k} ({n})" for k, n in missing[missing > 0].items())
+        notes.append(
+            f"missing values, filled in training and in predict alike (numbers: "
+            f"the training mean; categories: none of their columns): {columns}"
+        )
+    return notes
+
+
 def feature_steps(X, scaler="standard"):
     """The steps of the pipeline before the network, for the features ``X``
-    as read (a DataFrame from a CSV file, or an array); ``scaler`` is
-    ``--scaler`` (``"standard"`` or ``"none"``)."""
-    if isinstance(X, pd.DataFrame):
-        # TabularEncoder goes here (issue #15): text and missing values
-        # become its job, and this check goes.
-        check_numeric(X)
-    return [StandardScaler()] if scaler == "standard" else []
+    as read; ``scaler`` is ``--scaler`` (``"standard"`` or ``"none"``). A
+    CSV file's frame goes through a :class:`~skdnn.preprocessing.TabularEncoder`
+    first: text and categorical columns one-hot, missing values filled (see
+    :func:`check_features`)."""
+    steps = [TabularEncoder()] if isinstance(X, pd.DataFrame) else []
+    return steps + ([StandardScaler()] if scaler == "standard" else [])
 
 
 def pipeline(steps, estimator):
@@ -172,16 +202,22 @@ def pipeline(steps, estimator):
 
 def saved_model(model):
     """What ``--out`` writes for the fitted pipeline ``model``: the network,
-    with a ``StandardScaler`` folded into its first layer, so that the file
-    predicts on raw features. The network keeps the feature names of a CSV
-    file (``feature_names_in_``)."""
+    with any ``StandardScaler`` folded into its first layer, so that the file
+    predicts on raw features; behind a ``TabularEncoder`` (a CSV file),
+    ``make_pipeline(encoder, network)``, which model files hold as data."""
     network = model[-1]
     network.set_params(verbose=0)
-    # Model files that hold a whole pipeline (issue #15): return ``model``
-    # itself when a step before the network is not a StandardScaler.
-    for _, scaler in reversed(model.steps[:-1]):
+    steps = [step for _, step in model.steps[:-1]]
+    encoder = steps.pop(0) if steps and isinstance(steps[0], TabularEncoder) else None
+    for scaler in reversed(steps):
         network = fold_scaler(scaler, network)
-    return network
+    return network if encoder is None else make_pipeline(encoder, network)
+
+
+def network_of(model):
+    """The network of a model file: itself, or the last step of its
+    pipeline."""
+    return model[-1] if isinstance(model, Pipeline) else model
 
 
 def prediction_input(model, X):

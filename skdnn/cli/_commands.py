@@ -6,8 +6,11 @@ before any fit.
 """
 
 import json
+import sys
 import time
 from dataclasses import dataclass
+
+import pandas as pd
 
 from ..persistence import load_model
 from . import _building, _reading, _reporting, _running
@@ -25,6 +28,7 @@ class Job:
     y_train: object
     y_test: object
     regression: bool
+    notes: list  # what the preprocessing does to this data, for the report
 
 
 def _check_cv(args):
@@ -45,10 +49,14 @@ def prepare(args):
     _reporting.check_outputs(args)
     data = _reading.training_data(args)
     _building.check_target(args, data.y, data.target)
+    notes = []
+    if isinstance(data.X, pd.DataFrame):
+        notes = _building.check_features(data.X)
     steps = _building.feature_steps(data.X, args.scaler or data.scaler)
     regression = _building.is_regression(args)
     split = _reading.held_out(data, args, stratify=not regression)
-    return Job(data.name, _building.pipeline(steps, estimator), *split, regression)
+    model = _building.pipeline(steps, estimator)
+    return Job(data.name, model, *split, regression, notes)
 
 
 def train(args):
@@ -67,15 +75,18 @@ def train(args):
         _reporting.print_scores(scores, job.regression)
     print("training on the whole training split:")
     _reporting.show_training_progress(job.model, args.quiet)
-    with _running.fit_errors("training"):
+    notes = []
+    with _running.fit_errors("training"), _running.convergence_notes(notes):
         job.model.fit(job.X_train, job.y_train)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     print(_reporting.held_out(job.model, job.X_test, job.y_test, job.regression))
     fitted = _building.saved_model(job.model)
     if args.out is not None:
         _reporting.save(fitted, args.out)
         print(f"model saved to {args.out}")
     if args.plot is not None:
-        _reporting.plot(fitted, args.plot)
+        _reporting.plot(_building.network_of(fitted), args.plot)
         print(f"cost curve saved to {args.plot}")
     return 0
 
@@ -137,20 +148,47 @@ def predict(args):
     return 0
 
 
+def _network_summary(network, path):
+    """What ``skdnn info`` says of a network."""
+    return {
+        "model": type(network).__name__,
+        "file": str(path),
+        "layers": [network.n_features_in_, *(W.shape[1] for W in network.coefs_)],
+        "classes": [str(c) for c in getattr(network, "classes_", [])] or None,
+        "output": network.out_activation_,
+        "dtype": str(network.coefs_[0].dtype),
+        "iterations": network.n_iter_,
+        "final cost": network.loss_curve_[-1] if network.loss_curve_ else None,
+        "parameters": {k: repr(v) for k, v in network.get_params().items()},
+    }
+
+
+def _encoder_summary(encoder):
+    """What ``skdnn info`` says of a model file's ``TabularEncoder``."""
+    names = getattr(encoder, "feature_names_in_", None)
+    if names is None:
+        names = [f"column {j}" for j in range(encoder.n_features_in_)]
+    one_hot = zip(encoder.categorical_columns_, encoder.categories_, strict=True)
+    return {
+        "numeric columns": ", ".join(names[j] for j in encoder.numeric_columns_)
+        or "none",
+        "one-hot columns": ", ".join(f"{names[j]} ({len(c)})" for j, c in one_hot)
+        or "none",
+        "missing values": "numbers: the training mean; categories: none of "
+        "their columns",
+    }
+
+
+def _show(value):
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
+
+
 def info(args):
     model = _load(args.model)
-    layers = [model.n_features_in_, *(W.shape[1] for W in model.coefs_)]
-    summary = {
-        "model": type(model).__name__,
-        "file": str(args.model),
-        "layers": layers,
-        "classes": [str(c) for c in getattr(model, "classes_", [])] or None,
-        "output": model.out_activation_,
-        "dtype": str(model.coefs_[0].dtype),
-        "iterations": model.n_iter_,
-        "final cost": model.loss_curve_[-1] if model.loss_curve_ else None,
-        "parameters": {k: repr(v) for k, v in model.get_params().items()},
-    }
+    network = _building.network_of(model)
+    summary = _network_summary(network, args.model)
+    if model is not network:
+        summary["preprocessing"] = _encoder_summary(model[0])
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         shown = ", ".join(map(str, names[:5]))
@@ -162,12 +200,7 @@ def info(args):
             for k, v in value.items():
                 print(f"  {k} = {v}")
         else:
-            text = (
-                json.dumps(value, ensure_ascii=False)
-                if isinstance(value, list)
-                else value
-            )
-            print(f"{key:<{width}}  {text}")
+            print(f"{key:<{width}}  {_show(value)}")
     return 0
 
 
@@ -175,7 +208,7 @@ def export(args):
     from .._to_onnx import to_onnx
 
     _reporting.check_outputs(args)
-    model = _load(args.model)
+    model, note = _exportable(_load(args.model), args.model)
     options = (
         {"zipmap": False} if args.no_zipmap and hasattr(model, "classes_") else None
     )
@@ -200,8 +233,31 @@ def export(args):
         f"{type(model).__name__} from {args.model} saved to {args.output} "
         f"(ONNX opset {opset}): input {graph.input[0].name!r}, "
         f"{model.n_features_in_} {model.coefs_[0].dtype} features; outputs {outputs}"
+        + (f"; {note}" if note else "")
     )
     return 0
+
+
+def _exportable(model, path):
+    """``(network, note)``: what ``skdnn export`` converts. The
+    ``TabularEncoder`` of a model trained on a CSV file is not part of the
+    ONNX graph: with numeric columns only, the network is exported (the
+    encoder passes them through, in the file's order) and the note says what
+    the graph does not do; one-hot columns are refused."""
+    network = _building.network_of(model)
+    if network is model:
+        return network, None
+    encoder = model[0]
+    if encoder.categorical_columns_.size:
+        raise CommandError(
+            f"cannot export {path}: its preprocessing one-hot encodes text "
+            "columns, which the ONNX graph does not hold; skdnn predict takes "
+            "the raw rows"
+        )
+    return network, (
+        "the graph takes the numeric columns in the file's order and does not "
+        "fill missing values (skdnn info lists the columns)"
+    )
 
 
 #: The handler of each command.

@@ -97,6 +97,8 @@ def describe(job, doing):
         f"data: {job.name}, {n_train + n_test} samples, {job.X_train.shape[1]} "
         f"features; {doing} on {n_train}, holding out {n_test}"
     )
+    for note in job.notes:
+        print(f"  {note}")
 
 
 def score_name(regression):

@@ -13,11 +13,14 @@ through a local socket, not from a remote dask worker), and it draws with
 
 import contextlib
 import math
+import sys
 import time
+import warnings
 
 import joblib
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
@@ -116,22 +119,43 @@ def fit_errors(what):
         ) from None
 
 
+@contextlib.contextmanager
+def convergence_notes(notes):
+    """Collect the ``ConvergenceWarning`` messages of the fits inside into
+    the list ``notes`` (each once), instead of letting them print their
+    file, line and source line to stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            if str(warning.message) not in notes:
+                notes.append(str(warning.message))
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+
+
 def _fit_fold(fold, model, X, y, train, test):
     """Fit ``model`` on the rows ``train``: ``(fold, its score on test, the
-    seconds it took)``."""
-    start = time.perf_counter()
-    model.fit(_safe_indexing(X, train), _safe_indexing(y, train))
+    seconds it took, its convergence warnings)``."""
+    start, notes = time.perf_counter(), []
+    with convergence_notes(notes):
+        model.fit(_safe_indexing(X, train), _safe_indexing(y, train))
     score = model.score(_safe_indexing(X, test), _safe_indexing(y, test))
-    return fold, score, time.perf_counter() - start
+    return fold, score, time.perf_counter() - start, notes
 
 
 def cross_validate(model, X, y, cv, n_jobs, say):
     """The score of a clone of ``model`` on each fold of ``cv`` (what
-    ``cross_val_score`` gives), ``say``-ing a line as each fold ends."""
+    ``cross_val_score`` gives), ``say``-ing a line as each fold ends; the
+    folds' convergence warnings are printed once each, with how many folds
+    gave them, on stderr."""
     splits = list(cv.split(X, y))
-    scores = np.empty(len(splits))
+    scores, warned = np.empty(len(splits)), {}
     with fit_errors("cross-validation"):
-        for i, score, seconds in Parallel(
+        for i, score, seconds, notes in Parallel(
             n_jobs=n_jobs, return_as="generator_unordered"
         )(
             delayed(_fit_fold)(i, clone(model), X, y, train, test)
@@ -139,6 +163,10 @@ def cross_validate(model, X, y, cv, n_jobs, say):
         ):
             scores[i] = score
             say(f"fold {i + 1}/{len(splits)} done: {score:.4f} ({seconds:.1f} s)")
+            for note in notes:
+                warned[note] = warned.get(note, 0) + 1
+    for note, count in warned.items():
+        print(f"warning ({count} of {len(splits)} folds): {note}", file=sys.stderr)
     return scores
 
 
