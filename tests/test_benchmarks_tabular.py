@@ -52,15 +52,9 @@ def _finite(cell):
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     output = tmp_path_factory.mktemp("tabular") / "RESULTS-tabular.md"
+    command = [sys.executable, "-m", "benchmarks.tabular", "--quick"]
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.tabular",
-            "--quick",
-            "--output",
-            str(output),
-        ],
+        command + ["--output", str(output)],
         cwd=REPO,
         capture_output=True,
         text=True,
