@@ -41,6 +41,7 @@ from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
     load_digits,
+    load_iris,
     load_wine,
     make_classification,
     make_friedman1,
@@ -120,7 +121,7 @@ def _synthetic(key, description, n, quick, categorical=0, **params):
 
 def _subsample(table, quick):
     """At most :data:`QUICK_ROWS` rows of ``table`` with ``--quick``, drawn
-    with both classes kept in proportion."""
+    at random."""
     if not quick or len(table.y) <= QUICK_ROWS:
         return table
     rng = np.random.default_rng(SEED)
@@ -233,10 +234,7 @@ def binary_tables(quick):
 
 def multiclass_tables(quick):
     """Data sets of three classes or more (DeepClassifier's softmax head)."""
-    digits, wine = load_digits(), load_wine()
-    from sklearn.datasets import load_iris
-
-    iris = load_iris()
+    digits, wine, iris = load_digits(), load_wine(), load_iris()
     loaders = {
         "iris": lambda: Table("iris", "load_iris, 3 classes", iris.data, iris.target),
         "wine": lambda: Table("wine", "load_wine, 3 classes", wine.data, wine.target),
@@ -638,7 +636,9 @@ class Section:
                 "CPU s": sum(s.seconds),
                 "time / MLP": sum(s.seconds) / mlp_seconds,
                 "single-class folds": s.constant,
-                "epochs (mean n_iter_)": s.mean("epochs"),
+                "epochs (mean n_iter_)": (
+                    "n/a" if math.isnan(s.mean("epochs")) else s.mean("epochs")
+                ),
             }
             rows.append(self._columns(row))
         return list(rows[0]), [list(row.values()) for row in rows]
