@@ -763,3 +763,42 @@ def test_predict_takes_the_columns_by_name_and_warns_of_nothing(
     # a missing cell is filled as in training (the training mean)
     result = _run("predict", model, bad_csv["nan"], env=env)
     assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ([], {"solver": "lbfgs", "alpha": 10.0, "hidden_layer_sizes": (100,)}),
+        (["--alpha", "1"], {"solver": "lbfgs", "alpha": 1.0, "max_iter": 100}),
+        (["--model", "regressor"], {"solver": "lbfgs", "alpha": 10.0}),
+        (["--solver", "adam"], {"solver": "adam", "alpha": 0.0}),
+        (["--learning-rate", "0.1"], {"solver": "gd", "learning_rate": 0.1}),
+        (["--model", "logistic"], {"solver": "gd", "alpha": 0.0}),
+    ],
+)
+def test_a_csv_file_gets_the_tabular_settings_unless_a_solver_is_named(
+    bad_csv, options, expected
+):
+    from skdnn.cli import build_parser
+    from skdnn.cli._building import make_estimator, recommend
+
+    argv = ["train", "--data", str(bad_csv["good"]), "--target", "label", *options]
+    args = build_parser().parse_args(argv)
+    estimator = make_estimator(args)
+    X, _ = read_csv(bad_csv["good"], "label")
+    notes = recommend(estimator, args, X)
+    params = estimator.get_params()
+    assert {name: params[name] for name in expected} == expected
+    assert bool(notes) == (params["solver"] == "lbfgs")
+    if notes:
+        assert notes[0].startswith("settings for tabular data (no --solver given)")
+
+
+def test_built_in_data_keeps_the_models_defaults():
+    from skdnn.cli import build_parser
+    from skdnn.cli._building import make_estimator, recommend
+
+    args = build_parser().parse_args(["train"])
+    estimator = make_estimator(args)
+    assert recommend(estimator, args, np.zeros((5, 2))) == []
+    assert estimator.get_params()["solver"] == "gd"

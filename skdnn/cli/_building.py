@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
 
 from .. import DeepBinaryClassifier, DeepClassifier, DeepRegressor, LogisticRegressionGD
+from .._recommended import tabular_params
 from ..preprocessing import TabularEncoder, fold_scaler
 from ._errors import CommandError, n_rows, one_line
 
@@ -30,6 +31,7 @@ class Model:
     estimator: type
     help: str
     task: str
+    tabular: bool = True  # takes tabular_params on a CSV file (recommend)
 
 
 #: ``--model``: the estimator each name builds.
@@ -37,7 +39,9 @@ MODELS = {
     "deep": Model(
         DeepBinaryClassifier, "DeepBinaryClassifier (the course's)", "binary"
     ),
-    "logistic": Model(LogisticRegressionGD, "LogisticRegressionGD", "binary"),
+    "logistic": Model(
+        LogisticRegressionGD, "LogisticRegressionGD", "binary", tabular=False
+    ),
     "classifier": Model(
         DeepClassifier, "DeepClassifier (any number of classes)", "classes"
     ),
@@ -89,6 +93,39 @@ def make_estimator(args):
     except (ValueError, TypeError) as exc:
         raise CommandError(str(exc)) from None
     return model
+
+
+#: Options that choose a gradient method: given any of them, a CSV file's
+#: fit keeps the model's own defaults rather than :func:`recommend`'s.
+GRADIENT_OPTIONS = ("solver", "learning_rate", "batch_size")
+
+
+def recommend(estimator, args, X):
+    """On the user's CSV file (``--data``), the settings measured best for
+    tabular data (:func:`skdnn._recommended.tabular_params`: L-BFGS,
+    ``alpha=10``, one hidden layer of 100), unless an option names a solver
+    (or a learning rate or batch size, which choose a gradient method) or
+    the model is the logistic regression; options given explicitly win.
+    Returns the lines that say so, for the report."""
+    if args.data is None or not MODELS[args.model].tabular:
+        return []
+    if any(getattr(args, name) is not None for name in GRADIENT_OPTIONS):
+        return []
+    given = {name for name in PARAMETERS if getattr(args, name) is not None}
+    params = {
+        name: value
+        for name, value in tabular_params(*X.shape).items()
+        if name not in given
+    }
+    estimator.set_params(**params)
+    shown = ", ".join(f"{name}={value!r}" for name, value in params.items())
+    note = f"settings for tabular data (no --solver given): {shown}"
+    if "max_iter" in params:
+        note += (
+            "; L-BFGS stops at 100 iterations on purpose (200 gave the same "
+            "AUC in twice the time), so its max_iter warnings are expected"
+        )
+    return [note]
 
 
 def _some(labels, show, n=5):

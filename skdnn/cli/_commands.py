@@ -49,9 +49,9 @@ def prepare(args):
     _reporting.check_outputs(args)
     data = _reading.training_data(args)
     _building.check_target(args, data.y, data.target)
-    notes = []
+    notes = _building.recommend(estimator, args, data.X)
     if isinstance(data.X, pd.DataFrame):
-        notes = _building.check_features(data.X)
+        notes += _building.check_features(data.X)
     steps = _building.feature_steps(data.X, args.scaler or data.scaler)
     regression = _building.is_regression(args)
     split = _reading.held_out(data, args, stratify=not regression)
