@@ -802,3 +802,28 @@ def test_built_in_data_keeps_the_models_defaults():
     estimator = make_estimator(args)
     assert recommend(estimator, args, np.zeros((5, 2))) == []
     assert estimator.get_params()["solver"] == "gd"
+
+
+def test_drop_leaves_columns_out_of_the_features(mixed_csv, tmp_path, capsys):
+    """An identifier column would be refused (more than 100 categories):
+    --drop leaves it out, and the model file does not ask for it."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(mixed_csv["train"])
+    frame.insert(0, "customer", [f"c{i}" for i in range(len(frame))])
+    data = tmp_path / "with_ids.csv"
+    frame.to_csv(data, index=False)
+    train = ["train", "--data", data, "--target", "label", "--cv", "0", "--quiet"]
+    line = _error_line(capsys, train)
+    assert "'customer'" in line and "max_categories" in line
+    model = tmp_path / "model.h5"
+    assert main([str(a) for a in [*train, "--drop", "customer", "--out", model]]) == 0
+    assert load_model(model).feature_names_in_.tolist() == ["age", "city", "income"]
+    capsys.readouterr()
+    assert main(["predict", str(model), str(mixed_csv["new_csv"])]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1 + len(mixed_csv["new"])
+    for argv, message in [
+        ([*train, "--drop", "nope"], "has no column 'nope' (--drop)"),
+        ([*train, "--drop", "label"], "--drop names the target column 'label'"),
+        (["train", "--drop", "x"], "--drop goes with --data FILE.csv"),
+    ]:
+        assert message in _error_line(capsys, argv)

@@ -121,6 +121,14 @@ def _add_data_options(parser):
     data.add_argument(
         "--target", metavar="COLUMN", help="the column of --data to predict"
     )
+    data.add_argument(
+        "--drop",
+        type=_column_names,
+        default=(),
+        metavar="COLUMN,...",
+        help="columns of --data that are not features (identifiers, free "
+        "text, leaks of the target); the model file does not ask for them",
+    )
     _add_encoding(data, "--data")
     data.add_argument(
         "--data-home", type=Path, help="folder holding catvnoncat/ (see --dataset)"
@@ -132,6 +140,14 @@ def _add_data_options(parser):
         help="fraction held out for the final accuracy (default: 0.25; "
         "catvnoncat uses its own test set)",
     )
+
+
+def _column_names(text):
+    """``"id,name"`` into ``("id", "name")``."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected column names; got {text!r}")
+    return names
 
 
 def _add_encoding(group, what):

@@ -114,22 +114,29 @@ def _target(column, name, source):
     return y
 
 
-def read_csv(path, target=None, encoding="utf-8"):
+def _check_columns(path, frame, names, what):
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise CommandError(
+            f"{path} has no column {missing[0]!r} ({what}); its columns are "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+
+
+def read_csv(path, target=None, encoding="utf-8", drop=()):
     """Read a CSV file with a header row into ``(X, y)``.
 
-    ``X`` is a DataFrame of every column but ``target``, as pandas read them
-    (its index holds the file's line numbers); ``y`` the target as an array,
-    its labels kept as text unless they are all numbers (``None`` without a
-    ``target``).
+    ``X`` is a DataFrame of every column but ``target`` and those in
+    ``drop``, as pandas read them (its index holds the file's line numbers);
+    ``y`` the target as an array, its labels kept as text unless they are
+    all numbers (``None`` without a ``target``).
     """
     frame = _read_frame(path, encoding)
+    _check_columns(path, frame, drop, "--drop")
+    frame = frame.drop(columns=list(drop))
     if target is None:
         return frame, None
-    if target not in frame.columns:
-        raise CommandError(
-            f"{path} has no column {target!r}; its columns are "
-            f"{', '.join(frame.columns)}"
-        )
+    _check_columns(path, frame, [target], "--target")
     y = _target(frame[target], target, path)
     return frame.drop(columns=target), y
 
@@ -139,13 +146,18 @@ def training_data(args):
     train`` and ``skdnn search``, as :class:`Data`."""
     if args.data is not None and args.dataset is not None:
         raise CommandError("give either --dataset or --data, not both")
-    if args.data is None and args.target is not None:
-        raise CommandError("--target goes with --data FILE.csv")
+    if args.data is None and (args.target is not None or args.drop):
+        given = "--target" if args.target is not None else "--drop"
+        raise CommandError(f"{given} goes with --data FILE.csv")
     if args.data is None:
         return DATASETS[args.dataset or "breast_cancer"](args)
     if args.target is None:
         raise CommandError("--data needs --target COLUMN, the column to predict")
-    X, y = read_csv(args.data, args.target, args.encoding)
+    if args.target in args.drop:
+        raise CommandError(f"--drop names the target column {args.target!r}")
+    X, y = read_csv(args.data, args.target, args.encoding, args.drop)
+    if X.shape[1] == 0:
+        raise CommandError(f"{args.data} has no feature column left")
     return Data(args.data.name, X, y, target=f"the target column {args.target!r}")
 
 
