@@ -827,3 +827,20 @@ def test_drop_leaves_columns_out_of_the_features(mixed_csv, tmp_path, capsys):
         (["train", "--drop", "x"], "--drop goes with --data FILE.csv"),
     ]:
         assert message in _error_line(capsys, argv)
+
+
+def test_convergence_warnings_are_one_line_each(capsys):
+    """Not joblib's file, line and source blocks: each message once, with
+    how many folds gave it; the final fit's and the search's likewise."""
+    argv = ["--model", "classifier", "--max-iter", "20", "--cv", "3", "--quiet"]
+    assert main(["train", *argv]) == 0
+    err = capsys.readouterr().err.splitlines()
+    message = "solver='adam' reached max_iter=20 before the cost went"
+    assert len(err) == 2, err
+    assert err[0].startswith(f"warning (3 of 3 folds): {message}")
+    assert err[1].startswith(f"warning: {message}")
+    assert main(["search", *argv, "--grid", "alpha=0,0.1"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning (in the search): {message} n_iter_no_change=10 epochs without "
+        "improving by tol=0.0001."
+    ]

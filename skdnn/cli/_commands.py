@@ -104,8 +104,11 @@ def search(args):
             args.n_jobs,
             _reporting.progress_lines(args.quiet),
         )
-        with _running.fit_errors("search"):
+        notes = []
+        with _running.fit_errors("search"), _running.convergence_notes(notes):
             searcher.fit(job.X_train, job.y_train)
+    for note in notes:
+        print(f"warning (in the search): {note}", file=sys.stderr)
     seconds = time.perf_counter() - start
     _reporting.print_search(searcher, job.regression)
     print(
