@@ -393,12 +393,7 @@ class BlockwiseObjective:
             p.coef_grads + p.intercept_grads, coef_grads + intercept_grads, strict=True
         ):
             view[...] = value
-        if self.alpha:
-            scale = self.alpha / blocks.sw_sum
-            cost += scale / 2 * sum(np.vdot(W, W) for W in p.coefs)
-            for dW, W in zip(p.coef_grads, p.coefs, strict=True):
-                dW += scale * W
-        return float(cost)
+        return float(p.add_penalty(cost, self.alpha, blocks.sw_sum))
 
     def final(self, X, y, sample_weight):
         """``(loss, None)``: the loss of the current parameters, summed over

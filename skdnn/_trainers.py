@@ -83,6 +83,7 @@ class PackedParameters:
         ):
             view[...] = value
         self.tail = sizes[0]
+        self._is_coef = None  # built by add_penalty, once
 
     @staticmethod
     def _views(flat, coefs):
@@ -96,6 +97,30 @@ class PackedParameters:
             offset += n_out
         assert offset == flat.size
         return views
+
+    def add_penalty(self, cost, alpha, sw_sum):
+        """Course 2's L2 term on every ``W[l]`` (not the ``b[l]``), for a
+        batch of total weight ``sw_sum``: returns
+        ``cost + alpha/(2 sum(s)) sum_l ||W[l]||^2`` and adds
+        ``(alpha/sum(s)) W[l]`` to the gradients in ``grad``.
+
+        The objectives compute their batch's data term and call this once,
+        so the term is the same in memory and on dask blocks. On the whole
+        buffer, through the 0/1 vector of the weights' positions, it is
+        four NumPy calls for any number of layers.
+        """
+        if not alpha:
+            return cost
+        if self._is_coef is None:
+            self._is_coef = np.zeros_like(self.theta)
+            for view in self._views(self._is_coef, self.coefs)[0]:
+                view[...] = 1
+        scale = alpha / sw_sum
+        penalised = np.multiply(self.theta, self._is_coef)  # W[l], b[l] = 0
+        squared_norm = np.vdot(penalised, penalised)
+        penalised *= scale
+        self.grad += penalised
+        return float(cost + scale / 2 * squared_norm)
 
     def copies(self):
         """Ordinary arrays (not views) of the current ``coefs``, ``intercepts``."""
@@ -153,13 +178,7 @@ class BatchObjective:
         )
         sw_sum = sample_weight.sum()  # once, for the cost and the gradients
         cost = compute_cost(
-            cache[-1],
-            y,
-            sample_weight,
-            p.coefs,
-            self.alpha,
-            sw_sum=sw_sum,
-            head=self.head,
+            cache[-1], y, sample_weight, [], 0.0, sw_sum=sw_sum, head=self.head
         )
         backward_propagation(
             cache,
@@ -167,13 +186,13 @@ class BatchObjective:
             sample_weight,
             p.coefs,
             self.activations,
-            self.alpha,
+            0.0,  # the L2 term is added once, below
             out=(p.coef_grads, p.intercept_grads, [d[:m] for d in self._deltas]),
             dropout=dropout,
             sw_sum=sw_sum,
             head=self.head,
         )
-        return cost
+        return p.add_penalty(cost, self.alpha, sw_sum)
 
     def final(self, X, y, sample_weight):
         """``(loss, Z_L)`` of the current parameters (no L2 term, no
