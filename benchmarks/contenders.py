@@ -113,6 +113,62 @@ def _floor_runner(workload, X, y):
     return run
 
 
+def numpy_loop(X, y, coefs, intercepts, k, learning_rate=LEARNING_RATE):
+    """``k`` iterations of the whole algorithm as bare NumPy calls, updating
+    ``coefs`` and ``intercepts`` in place: the floor's products plus the
+    element-wise work no implementation of it can skip (bias, ReLU and its
+    derivative, the sigmoid's delta, the bias gradients, the update), with
+    no validation, no cost and no bookkeeping.
+
+    The buffers are allocated once per call, as a fit would; the arithmetic
+    is the course's (``tests/test_benchmarks_numpy_loop.py`` checks it
+    against skdnn's engine).
+    """
+    m, dtype, last = X.shape[0], X.dtype, len(coefs) - 1
+    Z = [np.empty((m, W.shape[1]), dtype) for W in coefs]
+    dZ = [np.empty_like(z) for z in Z]
+    dW, db = [np.empty_like(W) for W in coefs], [np.empty_like(b) for b in intercepts]
+    Y, ones, A = y.astype(dtype).reshape(-1, 1), np.ones(m, dtype), [X, *Z[:-1]]
+    for _ in range(k):
+        for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+            np.matmul(A[l], W, out=Z[l])
+            Z[l] += b
+            if l < last:
+                np.maximum(Z[l], 0, out=Z[l])
+        np.subtract(1 / (1 + np.exp(-Z[last])), Y, out=dZ[last])
+        dZ[last] *= 1 / m
+        for l in reversed(range(len(coefs))):
+            np.matmul(A[l].T, dZ[l], out=dW[l])
+            np.matmul(ones, dZ[l], out=db[l])
+            if l:
+                np.matmul(dZ[l], coefs[l].T, out=dZ[l - 1])
+                np.multiply(dZ[l - 1], A[l] > 0, out=dZ[l - 1])
+        for theta, grad in zip(coefs + intercepts, dW + db, strict=True):
+            theta -= learning_rate * grad
+
+
+def _numpy_loop_runner(workload, X, y):
+    """:func:`numpy_loop` from the floor's starting weights: what plain
+    NumPy reaches on this machine. The gap between it and the floor is
+    NumPy's single-threaded element-wise passes over the ``m x n_l``
+    arrays; the gap between skdnn and it is skdnn's own."""
+    rng = np.random.default_rng(0)
+    dtype = X.dtype
+    sizes = workload.layer_sizes()
+    start = [
+        (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(dtype)
+        for n_in, n_out in pairwise(sizes)
+    ]
+
+    def run(k):
+        coefs = [W.copy() for W in start]
+        intercepts = [np.zeros(W.shape[1], dtype) for W in start]
+        numpy_loop(X, y, coefs, intercepts, k)
+        return coefs[0].dtype.name
+
+    return run
+
+
 def _torch_runner(workload, X, y):
     """The same network and update written by hand in PyTorch (CPU, autograd
     for the gradients, ``p -= learning_rate * grad`` for the update)."""
@@ -155,6 +211,7 @@ class Contender:
 
 
 FLOOR = Contender("floor", "floor (matmuls only)", _floor_runner)
+NUMPY_LOOP = Contender("numpy", "bare NumPy loop", _numpy_loop_runner)
 SKDNN = Contender(
     "skdnn", "skdnn DeepBinaryClassifier", _estimator_runner(skdnn_estimator)
 )
@@ -165,7 +222,7 @@ SKDNN_FEATURE = Contender(
 )
 MLP = Contender("mlp", "sklearn MLPClassifier", _estimator_runner(mlp_estimator))
 TORCH = Contender("torch", "PyTorch loop (CPU)", _torch_runner)
-ALL = {c.key: c for c in (FLOOR, SKDNN, SKDNN_FEATURE, MLP, TORCH)}
+ALL = {c.key: c for c in (FLOOR, NUMPY_LOOP, SKDNN, SKDNN_FEATURE, MLP, TORCH)}
 
 
 def torch_version():

@@ -276,7 +276,12 @@ class Run:
             self.log(f"whole fit against the floor: {n_rows} x 100 {dtype}")
             runners = {
                 c.key: c.build(workload, data.X, data.y)
-                for c in (contenders.FLOOR, contenders.SKDNN, contenders.MLP)
+                for c in (
+                    contenders.FLOOR,
+                    contenders.NUMPY_LOOP,
+                    contenders.SKDNN,
+                    contenders.MLP,
+                )
             }
             trained = {}
             with timing.OthersCpu() as others:
@@ -287,10 +292,13 @@ class Run:
                     },
                     self.repeats,
                 )
-            floor, skdnn, mlp = (seconds[k] for k in ("floor", "skdnn", "mlp"))
+            floor, numpy, skdnn, mlp = (
+                seconds[k] for k in ("floor", "numpy", "skdnn", "mlp")
+            )
             rows.append(
-                [dtype, trained["skdnn"], floor, skdnn, mlp, skdnn / floor]
-                + [mlp / floor, (skdnn - floor) / n_iter * MS, others.percent]
+                [dtype, trained["skdnn"], floor, numpy, skdnn, mlp, numpy / floor]
+                + [skdnn / floor, skdnn / numpy, mlp / floor]
+                + [(skdnn - floor) / n_iter * MS, others.percent]
             )
             summary.append(
                 [
@@ -313,16 +321,24 @@ class Run:
             f"normal features, against {n_iter} iterations of the floor "
             "runner of `benchmarks.contenders` (the matrix products alone, "
             "into buffers preallocated outside the timing) and the whole "
-            "fit of MLPClassifier set up for the same algorithm. Median of "
+            "fit of MLPClassifier set up for the same algorithm. *bare NumPy "
+            f"loop*: {n_iter} iterations of the whole algorithm as bare NumPy "
+            "calls (the products, the bias, ReLU and its derivative, the "
+            "sigmoid's delta, the bias gradients, the update; no validation, "
+            "cost or bookkeeping; `benchmarks.contenders._numpy_loop_runner`), "
+            "what plain NumPy reaches here. Median of "
             f"{self.repeats} alternating repeats after one untimed run each. "
             "*excess ms / iteration*: `(skdnn - floor) / iterations`.",
             [
                 "dtype",
                 "trained in",
                 "floor (s)",
+                "bare NumPy loop (s)",
                 "skdnn (s)",
                 "MLPClassifier (s)",
+                "NumPy loop / floor",
                 "skdnn / floor",
+                "skdnn / NumPy loop",
                 "MLPClassifier / floor",
                 "excess ms / iteration",
                 "others' CPU %",

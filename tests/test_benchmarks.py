@@ -264,6 +264,10 @@ def test_solvers_sections(solvers_results):
             assert row["trained in"] == f"{row['dtype']} / {row['dtype']}"
     for row in tables["3. A whole full-batch fit against the matmul floor"]:
         assert row["trained in"] == row["dtype"]
+        numpy, ours = (float(row[c]) for c in ("bare NumPy loop (s)", "skdnn (s)"))
+        assert float(row["skdnn / NumPy loop"]) == pytest.approx(
+            ours / numpy, rel=0.02, abs=1e-3
+        )
     issue_14 = tables["6. Issue 14: DeepClassifier and DeepRegressor"]
     assert {row["data"] for row in issue_14} == {
         "digits",
