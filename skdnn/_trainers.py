@@ -43,6 +43,7 @@ from sklearn.utils import gen_batches
 
 from ._engine import (
     backward_propagation,
+    column_ones,
     compute_cost,
     draw_dropout_masks,
     forward_propagation,
@@ -429,6 +430,7 @@ class SampleSpaceTrainer(GradientTrainer):
         Z1 = np.matmul(self._G, self._C, out=self._Z[0])  # G C
         first_norm = self._first_layer_squared_norm(Z1) if self.alpha else 0.0
         cache = [X, *self._forward(Z1, self._P, out=self._Z[1:])]
+        sw_sum = sample_weight.sum()  # once, for the cost and the gradients
         cost = compute_cost(
             cache[-1],
             y,
@@ -436,13 +438,14 @@ class SampleSpaceTrainer(GradientTrainer):
             p.coefs[1:],
             self.alpha,
             first_norm,
+            sw_sum=sw_sum,
             head=self.head,
         )
-        dZ1 = self._first_delta(cache, y, sample_weight)
-        self._update_first_layer(dZ1, sample_weight.sum())
+        dZ1 = self._first_delta(cache, y, sample_weight, sw_sum)
+        self._update_first_layer(dZ1, sw_sum)
         return cost
 
-    def _first_delta(self, cache, y, sample_weight):
+    def _first_delta(self, cache, y, sample_weight, sw_sum):
         """``dZ[1]`` (the true gradient of ``J`` with respect to ``Z[1]``),
         after updating layers ``2 .. L`` with their gradients."""
         p, lr = self.params, self.optimizer.learning_rate
@@ -450,7 +453,7 @@ class SampleSpaceTrainer(GradientTrainer):
             dZ1 = output_delta(
                 cache[-1], y, sample_weight, out=self._deltas[0], head=self.head
             )
-            dZ1 *= 1 / sample_weight.sum()
+            dZ1 *= 1 / sw_sum
             return dZ1
         _, _, dZ1 = backward_propagation(
             cache[1:],
@@ -461,6 +464,7 @@ class SampleSpaceTrainer(GradientTrainer):
             self.alpha,
             out=(p.coef_grads[1:], p.intercept_grads[1:], self._deltas[1:]),
             return_input_gradient=True,
+            sw_sum=sw_sum,
             head=self.head,
         )
         DERIVATIVES[self.activations[0]](cache[1], dZ1)  # dZ[1] = dA[1] g'(Z[1])
@@ -477,7 +481,7 @@ class SampleSpaceTrainer(GradientTrainer):
             self._C *= decay
         update_parameters(self._C.reshape(-1), dZ1.reshape(-1), lr)
         b1 = self.params.intercepts[0]
-        b1 -= lr * dZ1.sum(axis=0)
+        b1 -= lr * (column_ones(dZ1.shape[0], dZ1.dtype) @ dZ1)  # sum of rows
 
     def _first_coef(self):
         """``W[1]``, formed: ``c W1_0 + X.T @ C``."""
