@@ -64,7 +64,8 @@ class PackedParameters:
     ``theta = [W[1].ravel(), b[1], W[2].ravel(), b[2], ...]``; ``coefs[l-1]``
     and ``intercepts[l-1]`` are views of it of shapes ``(n_{l-1}, n_l)`` and
     ``(n_l,)``, and ``coef_grads``, ``intercept_grads`` the same views of
-    ``grad``. Layers ``2 .. L`` are the contiguous tail ``theta[tail:]``.
+    ``grad``. ``b[1]`` and layers ``2 .. L`` are the contiguous tail
+    ``theta[tail:]``: everything but ``W[1]``.
 
     Parameters
     ----------
@@ -83,7 +84,7 @@ class PackedParameters:
             self.coefs + self.intercepts, coefs + intercepts, strict=True
         ):
             view[...] = value
-        self.tail = sizes[0]
+        self.tail = coefs[0].size
         self._is_coef = None  # built by add_penalty, once
 
     @staticmethod
@@ -366,9 +367,9 @@ class SampleSpaceTrainer(GradientTrainer):
     """Full-batch plain gradient descent with ``W[1] = c W1_0 + X.T @ C``.
 
     ``params.coefs[0]`` holds ``W1_0`` until :meth:`finish` turns it into the
-    trained ``W[1]``; layers ``2 .. L`` and ``b[1]`` are updated explicitly
-    with the optimiser's learning rate. Every step must pass the ``X`` given
-    here.
+    trained ``W[1]``; ``b[1]`` and layers ``2 .. L`` (the tail of ``theta``)
+    are updated explicitly with the optimiser's learning rate. Every step
+    must pass the ``X`` given here.
 
     Parameters
     ----------
@@ -442,13 +443,17 @@ class SampleSpaceTrainer(GradientTrainer):
             head=self.head,
         )
         dZ1 = self._first_delta(cache, y, sample_weight, sw_sum)
+        # db[1] = sum of the rows of dZ[1]; then b[1] and layers 2 .. L at once
+        np.matmul(column_ones(X.shape[0], X.dtype), dZ1, out=p.intercept_grads[0])
+        lr = self.optimizer.learning_rate
+        update_parameters(p.theta[p.tail :], p.grad[p.tail :], lr)
         self._update_first_layer(dZ1, sw_sum)
         return cost
 
     def _first_delta(self, cache, y, sample_weight, sw_sum):
-        """``dZ[1]`` (the true gradient of ``J`` with respect to ``Z[1]``),
-        after updating layers ``2 .. L`` with their gradients."""
-        p, lr = self.params, self.optimizer.learning_rate
+        """``dZ[1]``, the true gradient of ``J`` with respect to ``Z[1]``;
+        the gradients of layers ``2 .. L`` go into ``params.grad``."""
+        p = self.params
         if len(p.coefs) == 1:
             dZ1 = output_delta(
                 cache[-1], y, sample_weight, out=self._deltas[0], head=self.head
@@ -468,20 +473,17 @@ class SampleSpaceTrainer(GradientTrainer):
             head=self.head,
         )
         DERIVATIVES[self.activations[0]](cache[1], dZ1)  # dZ[1] = dA[1] g'(Z[1])
-        update_parameters(p.theta[p.tail :], p.grad[p.tail :], lr)
         return dZ1
 
     def _update_first_layer(self, dZ1, sw_sum):
         """``W[1] := (1 - lr alpha / sum(s)) W[1] - lr X.T dZ[1]`` through
-        ``c`` and ``C``, and ``b[1] := b[1] - lr sum(dZ[1])``."""
+        ``c`` and ``C``."""
         lr = self.optimizer.learning_rate
         decay = 1 - lr * self.alpha / sw_sum
         if decay != 1:
             self._c *= decay
             self._C *= decay
         update_parameters(self._C.reshape(-1), dZ1.reshape(-1), lr)
-        b1 = self.params.intercepts[0]
-        b1 -= lr * (column_ones(dZ1.shape[0], dZ1.dtype) @ dZ1)  # sum of rows
 
     def _first_coef(self):
         """``W[1]``, formed: ``c W1_0 + X.T @ C``."""
