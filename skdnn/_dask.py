@@ -372,6 +372,7 @@ class BlockwiseObjective:
         self.keep_probs, self.rng = keep_probs, rng
         self._blocks = _Blocks(data.X, data.y, data.sample_weight)
         self._checked = False
+        self.logits = _trainers.ChunkedLogits(params, activations)  # X_val
 
     def __call__(self, X, y, sample_weight):
         """``J``; ``dJ/dtheta`` goes into ``params.grad``."""
@@ -402,6 +403,7 @@ class BlockwiseObjective:
 
     def close(self):
         self._blocks.release()
+        self.logits.close()
 
 
 # -- prediction -----------------------------------------------------------------
