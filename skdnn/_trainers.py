@@ -160,10 +160,10 @@ class ChunkedLogits:
 
     def __call__(self, X):
         """``Z_L`` of shape ``(m, k)``."""
-        p, (m, dtype) = self.params, (X.shape[0], self.params.theta.dtype)
+        p, m = self.params, X.shape[0]
         buffers = self._chunk_buffers(m)
         rows = buffers[0].shape[0]
-        Z_L = np.empty((m, p.coefs[-1].shape[1]), dtype=dtype)
+        Z_L = np.empty((m, p.coefs[-1].shape[1]), dtype=p.theta.dtype)
         for start in range(0, m, rows):
             chunk = X[start : start + rows]
             out = [Z[: chunk.shape[0]] for Z in buffers]
