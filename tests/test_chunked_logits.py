@@ -1,21 +1,21 @@
 """``ChunkedLogits``: the logits of many rows a chunk at a time through
 reused buffers are those of one forward pass over all the rows (up to
-rounding), and a fit
-that uses them (early stopping's validation, the final check) gives the
-same model whatever the chunk size."""
+rounding), and a fit that uses them (early stopping's validation, the final
+check) gives the same model whatever the chunk size."""
+
+from itertools import pairwise
 
 import numpy as np
 import pytest
 
+import skdnn._trainers
 from skdnn import DeepClassifier
 from skdnn._engine import forward_propagation
 from skdnn._trainers import ChunkedLogits, PackedParameters
 
 
 def _params(rng, sizes, dtype):
-    coefs = [
-        rng.standard_normal((a, b)) for a, b in zip(sizes, sizes[1:], strict=False)
-    ]
+    coefs = [rng.standard_normal((a, b)) for a, b in pairwise(sizes)]
     intercepts = [rng.standard_normal(b) for b in sizes[1:]]
     return PackedParameters(coefs, intercepts, dtype)
 
@@ -59,10 +59,24 @@ def test_fit_does_not_depend_on_the_chunk_size(monkeypatch):
     rng = np.random.default_rng(2)
     X = rng.standard_normal((300, 4))
     y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) + (X[:, 2] > 1)
-    params = dict(hidden_layer_sizes=(8,), early_stopping=True, max_iter=30)
+    # batches of 5 rows: the objective's buffers are smaller than the 30
+    # validation rows, so ChunkedLogits makes buffers of ROWS rows: one chunk
+    # of 4096, or five chunks of 7
+    params = dict(
+        hidden_layer_sizes=(8,), early_stopping=True, max_iter=30, batch_size=5
+    )
     whole = DeepClassifier(random_state=0, **params).fit(X, y)
     monkeypatch.setattr(ChunkedLogits, "ROWS", 7)
+    calls = []
+    forward = skdnn._trainers.forward_propagation
+
+    def counted(X, *args, **kwargs):
+        calls.append(X.shape[0])
+        return forward(X, *args, **kwargs)
+
+    monkeypatch.setattr(skdnn._trainers, "forward_propagation", counted)
     chunked = DeepClassifier(random_state=0, **params).fit(X, y)
+    assert 7 in calls  # the validation rows did go through chunks of 7
     assert chunked.n_iter_ == whole.n_iter_
     np.testing.assert_allclose(
         chunked.validation_scores_, whole.validation_scores_, rtol=0, atol=1e-12
