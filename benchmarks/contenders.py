@@ -76,6 +76,15 @@ def _estimator_runner(make_estimator):
     return build
 
 
+def _start_weights(workload, dtype, rng):
+    """The weights the floor and the bare NumPy loop start from:
+    ``N(0, 1) / sqrt(n_in)`` per layer, drawn from ``rng`` in layer order."""
+    return [
+        (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(dtype)
+        for n_in, n_out in pairwise(workload.layer_sizes())
+    ]
+
+
 def _floor_runner(workload, X, y):
     """Only the matrix products of one iteration, into preallocated outputs.
 
@@ -89,10 +98,7 @@ def _floor_runner(workload, X, y):
     rng = np.random.default_rng(0)
     dtype, m = X.dtype, X.shape[0]
     sizes = workload.layer_sizes()
-    W = [
-        (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(dtype)
-        for n_in, n_out in pairwise(sizes)
-    ]
+    W = _start_weights(workload, dtype, rng)
     Z = [np.empty((m, n_out), dtype) for n_out in sizes[1:]]
     A = [X, *Z[:-1]]
     dW = [np.empty_like(w) for w in W]
@@ -152,13 +158,8 @@ def _numpy_loop_runner(workload, X, y):
     NumPy reaches on this machine. The gap between it and the floor is
     NumPy's single-threaded element-wise passes over the ``m x n_l``
     arrays; the gap between skdnn and it is skdnn's own."""
-    rng = np.random.default_rng(0)
     dtype = X.dtype
-    sizes = workload.layer_sizes()
-    start = [
-        (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(dtype)
-        for n_in, n_out in pairwise(sizes)
-    ]
+    start = _start_weights(workload, dtype, np.random.default_rng(0))
 
     def run(k):
         coefs = [W.copy() for W in start]

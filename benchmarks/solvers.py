@@ -325,7 +325,7 @@ class Run:
             f"loop*: {n_iter} iterations of the whole algorithm as bare NumPy "
             "calls (the products, the bias, ReLU and its derivative, the "
             "sigmoid's delta, the bias gradients, the update; no validation, "
-            "cost or bookkeeping; `benchmarks.contenders._numpy_loop_runner`), "
+            "cost or bookkeeping; `benchmarks.contenders.numpy_loop`), "
             "what plain NumPy reaches here. Median of "
             f"{self.repeats} alternating repeats after one untimed run each. "
             "*excess ms / iteration*: `(skdnn - floor) / iterations`.",
