@@ -31,6 +31,7 @@ from . import _checks, _dask
 from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._engine import compute_cost, predict_logit
 from ._parallel import blas_thread_limit
+from ._rows import chunk_threads
 from ._solvers import OPTIMIZERS
 from ._trainers import (
     BatchObjective,
@@ -555,6 +556,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 data, params, activations, self.alpha, state.keep_probs, state.rng, head
             )
         else:
+            threads = resources.enter_context(chunk_threads(data.max_rows()))
             objective = BatchObjective(
                 params,
                 activations,
@@ -563,6 +565,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 state.rng,
                 data.max_rows(),
                 head,
+                threads,
             )
         resources.callback(objective.close)
         if self.solver == "lbfgs":

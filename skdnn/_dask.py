@@ -38,7 +38,6 @@ from sklearn.utils.validation import _check_feature_names, _check_n_features
 
 from . import _trainers
 from ._engine import (
-    backward_propagation,
     compute_cost,
     draw_dropout_masks,
     forward_propagation,
@@ -199,25 +198,15 @@ def block_cost_and_gradients(X, target, network, dropout, check_finite):
         )
     # blocks computed at once in this process share its BLAS threads
     with blas_thread_limit():
-        cache = forward_propagation(
-            X, coefs, intercepts, activations, out=Z, dropout=masks
-        )
-        cost = compute_cost(
-            cache[-1], y, sample_weight, [], 0.0, sw_sum=sw_sum, head=head
-        )
-        coef_grads, intercept_grads = backward_propagation(
-            cache,
+        return _trainers.cost_and_gradients(
+            X,
             y,
             sample_weight,
-            coefs,
-            activations,
-            0.0,
-            out=([None] * len(coefs), [None] * len(coefs), deltas),
-            dropout=masks,
-            sw_sum=sw_sum,
-            head=head,
+            (coefs, intercepts, activations, head),
+            masks,
+            sw_sum,
+            out=(Z, deltas, [None] * len(coefs), [None] * len(coefs)),
         )
-    return cost, coef_grads, intercept_grads
 
 
 def block_cost(X, target, network):

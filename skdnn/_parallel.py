@@ -196,6 +196,47 @@ def _leave():
         _apply(limit if limit is not None else _state["budget"])
 
 
+def _threads_of_this_fit():
+    """The cores a fit alone in its process may use, or 1 if it is not
+    alone (concurrent fits share the cores through BLAS). Under _lock."""
+    if _state["running"] != 1 or _in_parallel_worker():
+        return 1
+    return _env_limit() or _state["budget"] or 1
+
+
+@contextmanager
+def row_threads():
+    """For a fit inside :func:`blas_thread_limit` that splits the rows of
+    its batches among threads (:mod:`skdnn._rows`): yields how many threads
+    it may run, and holds BLAS on one thread meanwhile (each thread's
+    products then run on its own core).
+
+    A fit alone in its process gets its cores (``SKDNN_BLAS_THREADS`` or
+    the process's budget); any other fit gets 1 thread, and BLAS is left
+    alone. A fit that starts meanwhile sets the BLAS limit by the rule of
+    the module's docstring; the threads then share the cores with BLAS's.
+    """
+    with _lock:
+        threads = _threads_of_this_fit()
+        if threads > 1:
+            _apply(1)
+    try:
+        yield threads
+    finally:
+        if threads > 1:
+            with _lock:
+                _give_back()
+
+
+def _give_back():
+    """BLAS's threads back to the rule after :func:`row_threads`. Under _lock."""
+    try:
+        limit = threads_per_fit(_state["running"])
+    except ValueError:  # SKDNN_BLAS_THREADS changed under us: keep the limit
+        return
+    _apply(limit)
+
+
 def _is_numpys(filepath):
     """Whether a BLAS library file is the one NumPy's products go to (in a
     wheel, under ``numpy.libs/`` or ``numpy/``)."""

@@ -1,0 +1,399 @@
+"""Big batches a chunk of rows at a time, the chunks among threads
+(``skdnn._rows``): the chunks cover every row once; the threads run at the
+same time and are always waited for; the chunked objective and logits give
+the one-pass numbers up to rounding, and pass the gradient check; a fit
+alone in its process runs its chunks on its cores with BLAS on one thread,
+and gives BLAS its threads back."""
+
+import threading
+import time
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import skdnn._trainers
+from skdnn import DeepBinaryClassifier, DeepClassifier, DeepRegressor, _parallel
+from skdnn._engine import (
+    backward_propagation,
+    compute_cost,
+    draw_dropout_masks,
+    forward_propagation,
+)
+from skdnn._parallel import blas_thread_limit, blas_threads, row_threads
+from skdnn._rows import RowChunks
+from skdnn._trainers import BatchObjective, ChunkedLogits, PackedParameters
+from skdnn.heads import HEADS
+from skdnn.utils import _gradient_difference, _numerical_gradients
+
+# -- RowChunks: which rows go where -----------------------------------------------
+
+
+@given(m=st.integers(1, 20_000), threads=st.integers(1, 5), rows=st.integers(1, 3_000))
+def test_parts_cover_every_row_once_in_order(m, threads, rows):
+    chunks = RowChunks(threads)
+    chunks.ROWS = rows
+    parts = chunks.parts(m)
+    assert len(parts) == min(threads, -(-m // rows))
+    flat = [chunk for part in parts for chunk in part]
+    assert flat[0][0] == 0 and flat[-1][1] == m
+    assert all(a[1] == b[0] for a, b in pairwise(flat))  # consecutive
+    assert all(1 <= stop - start <= rows for start, stop in flat)
+    sizes = [part[-1][1] - part[0][0] for part in parts]
+    assert max(sizes) - min(sizes) <= 1  # the threads share the rows evenly
+    for part in parts:
+        lengths = [stop - start for start, stop in part]
+        assert max(lengths) - min(lengths) <= 1
+    assert chunks.parts(m) is parts  # worked out once per batch size
+
+
+def test_a_batch_of_one_chunk_is_one_part():
+    assert RowChunks(4).parts(RowChunks.ROWS) == [[(0, RowChunks.ROWS)]]
+    assert len(RowChunks(4).parts(RowChunks.ROWS + 1)) == 2
+
+
+def test_threads_must_be_positive():
+    with pytest.raises(ValueError, match="threads must be at least 1; got 0"):
+        RowChunks(0)
+
+
+# -- RowChunks.map: how the parts run ---------------------------------------------
+
+
+def _two_part_chunks():
+    chunks = RowChunks(2)
+    chunks.ROWS = 10
+    return chunks
+
+
+def test_map_runs_the_parts_at_once_and_keeps_their_order():
+    chunks = _two_part_chunks()
+    barrier = threading.Barrier(2, timeout=10)  # only passes if both run at once
+
+    def part(i, ranges):
+        barrier.wait()
+        return i, ranges, threading.current_thread().name
+
+    try:
+        results = chunks.map(part, 20)
+    finally:
+        chunks.close()
+    assert [r[:2] for r in results] == [(0, [(0, 10)]), (1, [(10, 20)])]
+    assert results[0][2] != results[1][2]
+    assert results[1][2].startswith("skdnn-rows")
+
+
+def test_map_waits_for_every_part_when_one_raises():
+    chunks, ended = _two_part_chunks(), []
+
+    def part(i, ranges):
+        if i == 0:
+            raise RuntimeError("part 0 failed")
+        time.sleep(0.2)
+        ended.append(i)
+
+    with pytest.raises(RuntimeError, match="part 0 failed"):
+        chunks.map(part, 20)
+    assert ended == [1]  # the other part had finished writing
+    chunks.close()
+    assert chunks._pool is None
+
+
+def test_the_threads_compute_under_the_callers_errstate():
+    chunks = _two_part_chunks()
+
+    def part(i, ranges):
+        return np.float64(1.0) / np.float64(0.0)
+
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        chunks.map(part, 20)
+    with np.errstate(divide="ignore"):
+        assert chunks.map(part, 20) == [np.inf, np.inf]
+    chunks.close()
+
+
+# -- ChunkedLogits ----------------------------------------------------------------
+
+
+def _params(rng, sizes, dtype=np.float64):
+    coefs = [rng.standard_normal((a, b)) / a**0.5 for a, b in pairwise(sizes)]
+    intercepts = [rng.standard_normal(b) for b in sizes[1:]]
+    return PackedParameters(coefs, intercepts, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rows", [1, 7, 50, 64])
+@pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize("given_rows", [None, 3, 100])
+def test_chunked_logits_are_the_whole_forward_pass(
+    monkeypatch, dtype, rows, threads, given_rows
+):
+    monkeypatch.setattr(RowChunks, "ROWS", rows)
+    rng = np.random.default_rng(0)
+    params = _params(rng, [6, 9, 4, 3], dtype)
+    X = rng.standard_normal((50, 6)).astype(dtype)
+    buffers = None
+    if given_rows is not None:
+        buffers = [[np.empty((given_rows, n), dtype) for n in (9, 4, 3)]]
+    chunks = RowChunks(threads)
+    logits = ChunkedLogits(params, ["relu", "tanh"], chunks, buffers)
+    want = forward_propagation(X, params.coefs, params.intercepts, ["relu", "tanh"])
+    # equal up to rounding: BLAS may sum a product of other row counts in
+    # another order
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    try:
+        got = logits(X)
+        assert got.dtype == dtype and got.shape == (50, 3)
+        np.testing.assert_allclose(got, want[-1], rtol=tol, atol=tol)
+        # a second call reuses the buffers and still agrees
+        again = logits(X[:13])
+        np.testing.assert_allclose(again, want[-1][:13], rtol=tol, atol=tol)
+    finally:
+        chunks.close()
+
+
+def test_buffers_too_small_are_replaced_not_overrun(monkeypatch):
+    monkeypatch.setattr(RowChunks, "ROWS", 16)
+    rng = np.random.default_rng(1)
+    params = _params(rng, [3, 5, 1])
+    small = [[np.empty((2, 5)), np.empty((2, 1))]]
+    logits = ChunkedLogits(params, ["relu"], buffers=small)
+    logits(rng.standard_normal((40, 3)))
+    # 40 rows in chunks of at most 16: three chunks of 13 or 14 rows
+    assert logits._buffers[0][0].shape == (14, 5)
+    logits.close()
+    assert logits._buffers is None
+
+
+# -- BatchObjective: the chunks add up to the batch ----------------------------------
+
+#: Per head: the width of the output layer and a target of that width.
+WIDTH = {"logistic": 1, "softmax": 3, "identity": 2, "relu": 2}
+
+
+def _target(head, rng, m):
+    if head == "softmax":
+        return np.eye(3)[rng.randint(3, size=m)]
+    if head == "logistic":
+        return rng.randint(2, size=m).astype(float)
+    return rng.standard_normal((m, WIDTH[head])) + (head == "relu") * 1.0
+
+
+def _problem(head, m=60, seed=0):
+    rng = np.random.RandomState(seed)
+    X, y = rng.standard_normal((m, 4)), _target(head, rng, m)
+    sample_weight = rng.uniform(0.2, 2.0, size=m)
+    sizes = [4, 6, 5, WIDTH[head]]
+    coefs = [rng.standard_normal((a, b)) / a**0.5 for a, b in pairwise(sizes)]
+    # biases off zero: no row on the relu head's kink
+    intercepts = [rng.uniform(0.1, 0.3, size=b) for b in sizes[1:]]
+    return X, y, sample_weight, PackedParameters(coefs, intercepts, np.float64)
+
+
+def _one_pass(X, y, sample_weight, params, alpha, head, keep_probs, seed):
+    """The course engine on the whole batch, in one pass."""
+    dropout = None
+    if keep_probs[0] < 1:
+        dropout = draw_dropout_masks(
+            np.random.RandomState(seed), X.shape[0], [6, 5], keep_probs, X.dtype
+        )
+    acts = ["relu", "tanh"]
+    cache = forward_propagation(
+        X, params.coefs, params.intercepts, acts, dropout=dropout
+    )
+    cost = compute_cost(cache[-1], y, sample_weight, params.coefs, alpha, head=head)
+    coef_grads, intercept_grads = backward_propagation(
+        cache, y, sample_weight, params.coefs, acts, alpha, dropout=dropout, head=head
+    )
+    grad = np.concatenate(
+        [
+            g.ravel()
+            for pair in zip(coef_grads, intercept_grads, strict=True)
+            for g in pair
+        ]
+    )
+    return cost, grad
+
+
+@pytest.mark.parametrize("keep_prob", [1.0, 0.7], ids=["no-dropout", "dropout"])
+@pytest.mark.parametrize("alpha", [0.0, 0.4], ids=["no-l2", "l2"])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("rows", [7, 25, 60])
+@pytest.mark.parametrize("head", sorted(HEADS))
+def test_chunked_objective_gives_the_one_pass_cost_and_gradient(
+    monkeypatch, head, rows, threads, alpha, keep_prob
+):
+    monkeypatch.setattr(RowChunks, "ROWS", rows)
+    X, y, sample_weight, params = _problem(head)
+    keep_probs = [keep_prob, keep_prob]
+    want = _one_pass(X, y, sample_weight, params, alpha, head, keep_probs, seed=5)
+    objective = BatchObjective(
+        params,
+        ["relu", "tanh"],
+        alpha,
+        keep_probs,
+        np.random.RandomState(5),
+        60,
+        head,
+        threads,
+    )
+    try:
+        for _ in range(2):  # the second call reuses every buffer
+            params.grad[...] = np.nan  # every entry must be written
+            objective.rng = np.random.RandomState(5)
+            cost = objective(X, y, sample_weight)
+            assert cost == pytest.approx(want[0], rel=1e-13)
+            np.testing.assert_allclose(params.grad, want[1], rtol=1e-11, atol=1e-14)
+        # a smaller batch (a last mini-batch) uses fewer threads
+        objective.rng = np.random.RandomState(5)
+        small = _one_pass(
+            X[:9], y[:9], sample_weight[:9], params, alpha, head, keep_probs, 5
+        )
+        assert objective(X[:9], y[:9], sample_weight[:9]) == pytest.approx(small[0])
+        np.testing.assert_allclose(params.grad, small[1], rtol=1e-11, atol=1e-14)
+    finally:
+        objective.close()
+
+
+@pytest.mark.parametrize("head", sorted(HEADS))
+def test_chunked_objective_passes_the_gradient_check(monkeypatch, head):
+    monkeypatch.setattr(RowChunks, "ROWS", 8)
+    X, y, sample_weight, params = _problem(head, m=30, seed=1)
+    objective = BatchObjective(
+        params, ["relu", "tanh"], 0.3, [1.0, 1.0], None, 30, head, threads=2
+    )
+    assert len(objective.chunks.parts(30)) == 2  # two threads, two chunks each
+    try:
+        objective(X, y, sample_weight)
+        grad = params.grad.copy()
+
+        def cost():
+            return objective(X, y, sample_weight)
+
+        (gradapprox,) = _numerical_gradients([params.theta], cost, 1e-6)
+        assert _gradient_difference(grad, gradapprox) < 1e-7
+    finally:
+        objective.close()
+
+
+# -- row_threads: who gets the cores ---------------------------------------------------
+
+
+def _budget():
+    return min(blas_threads() or 1, _parallel.cpu_count())
+
+
+def test_outside_a_fit_there_is_one_row_thread_and_blas_is_left_alone():
+    before = blas_threads()
+    with row_threads() as threads:
+        assert threads == 1
+        assert blas_threads() == before
+
+
+def test_a_fit_alone_gets_its_cores_with_blas_on_one_thread():
+    before, budget = blas_threads(), _budget()
+    with blas_thread_limit(), row_threads() as threads:
+        assert threads == budget
+        assert blas_threads() == (1 if threads > 1 else before)
+    assert blas_threads() == before
+    assert _parallel._state["running"] == 0
+
+
+def test_concurrent_fits_get_one_row_thread_each():
+    before = blas_threads()
+    with blas_thread_limit(), blas_thread_limit(), row_threads() as threads:
+        assert threads == 1  # two fits in this process: BLAS divides the cores
+    assert blas_threads() == before
+
+
+def test_skdnn_blas_threads_sets_the_row_threads(monkeypatch):
+    monkeypatch.setenv("SKDNN_BLAS_THREADS", "1")
+    with blas_thread_limit(), row_threads() as threads:
+        assert threads == 1
+
+
+# -- whole fits ----------------------------------------------------------------------
+
+
+def _threads_of(monkeypatch):
+    """Record the thread of every chunk the fits compute."""
+    names = []
+    compute = skdnn._trainers.cost_and_gradients
+
+    def recorded(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(skdnn._trainers, "cost_and_gradients", recorded)
+    return names
+
+
+def _big(seed=0, m=600):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, 5))
+    return X, X[:, 0] - X[:, 1] ** 2 + 0.1 * rng.standard_normal(m)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DeepBinaryClassifier((16, 8), max_iter=6, learning_rate=0.1),
+        lambda: DeepClassifier((8,), solver="lbfgs", max_iter=15),
+        lambda: DeepRegressor((8,), batch_size=300, max_iter=4),
+    ],
+    ids=["gd", "lbfgs", "adam-batches-of-300"],
+)
+def test_a_big_batch_fit_uses_its_cores_and_gives_the_one_thread_model(
+    monkeypatch, make
+):
+    X, target = _big()
+    y = target if isinstance(make(), DeepRegressor) else (target > 0).astype(int)
+    before, budget = blas_threads(), _budget()
+    one = make().set_params(random_state=0)
+    with monkeypatch.context() as one_thread:
+        one_thread.setenv("SKDNN_BLAS_THREADS", "1")
+        one.fit(X, y)
+    monkeypatch.setattr(RowChunks, "ROWS", 64)
+    names = _threads_of(monkeypatch)
+    chunked = make().set_params(random_state=0).fit(X, y)
+    assert blas_threads() == before  # BLAS has its threads back
+    assert _parallel._state["running"] == 0
+    workers = {name for name in names if name.startswith("skdnn-rows")}
+    assert bool(workers) == (budget > 1)
+    assert len(names) > chunked.n_iter_  # several chunks a batch
+    np.testing.assert_allclose(chunked.loss_curve_, one.loss_curve_, rtol=1e-9)
+    for a, b in zip(chunked.coefs_, one.coefs_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fit_does_not_depend_on_the_chunk_size(monkeypatch):
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((300, 4))
+    y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) + (X[:, 2] > 1)
+    # batches of 5 rows are one chunk; the 30 validation rows go through
+    # ChunkedLogits: one chunk of 2048, or five chunks of 6
+    params = dict(
+        hidden_layer_sizes=(8,), early_stopping=True, max_iter=30, batch_size=5
+    )
+    whole = DeepClassifier(random_state=0, **params).fit(X, y)
+    monkeypatch.setattr(RowChunks, "ROWS", 7)
+    calls = []
+    forward = skdnn._trainers.forward_propagation
+
+    def counted(X, *args, **kwargs):
+        calls.append(X.shape[0])
+        return forward(X, *args, **kwargs)
+
+    monkeypatch.setattr(skdnn._trainers, "forward_propagation", counted)
+    chunked = DeepClassifier(random_state=0, **params).fit(X, y)
+    assert 6 in calls  # the validation rows did go through chunks of 6
+    assert chunked.n_iter_ == whole.n_iter_
+    np.testing.assert_allclose(
+        chunked.validation_scores_, whole.validation_scores_, rtol=0, atol=1e-12
+    )
+    for a, b in zip(chunked.coefs_, whole.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
