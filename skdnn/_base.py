@@ -556,7 +556,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 data, params, activations, self.alpha, state.keep_probs, state.rng, head
             )
         else:
-            threads = resources.enter_context(chunk_threads(data.max_rows()))
+            threads = resources.enter_context(
+                chunk_threads(data.max_rows(), params.coefs)
+            )
             objective = BatchObjective(
                 params,
                 activations,

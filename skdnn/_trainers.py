@@ -51,7 +51,7 @@ from ._engine import (
     update_parameters,
 )
 from ._parallel import other_blas_one_thread
-from ._rows import RowChunks
+from ._rows import RowChunks, widest
 from ._warnings import warn_convergence
 from .activations import ACTIVATIONS, DERIVATIVES
 
@@ -85,7 +85,7 @@ class PackedParameters:
         ):
             view[...] = value
         self.tail = coefs[0].size
-        self._is_coef = None  # built by add_penalty, once
+        self._is_coef = self._penalised = None  # built by add_penalty, once
 
     @staticmethod
     def _views(flat, coefs):
@@ -115,10 +115,12 @@ class PackedParameters:
             return cost
         if self._is_coef is None:
             self._is_coef = np.zeros_like(self.theta)
+            self._penalised = np.empty_like(self.theta)
             for view in self._views(self._is_coef, self.coefs)[0]:
                 view[...] = 1
         scale = alpha / sw_sum
-        penalised = np.multiply(self.theta, self._is_coef)  # W[l], b[l] = 0
+        # W[l], b[l] = 0, into a scratch of its own
+        penalised = np.multiply(self.theta, self._is_coef, out=self._penalised)
         squared_norm = np.vdot(penalised, penalised)
         penalised *= scale
         self.grad += penalised
@@ -246,13 +248,15 @@ class ChunkedLogits:
     buffers : list of list of ndarray, optional
         Per thread, one ``(rows, n_l)`` buffer per layer to compute in (the
         objective's own, free between its steps); buffers of
-        ``RowChunks.ROWS`` rows are made on first use where they are missing
+        a chunk's rows are made on first use where they are missing
         or smaller than a chunk.
     """
 
     def __init__(self, params, activations, chunks=None, buffers=None):
         self.params, self.activations = params, activations
-        self.chunks = RowChunks() if chunks is None else chunks
+        if chunks is None:
+            chunks = RowChunks(width=widest(params.coefs))
+        self.chunks = chunks
         self._buffers = buffers
 
     def __call__(self, X):
@@ -324,7 +328,7 @@ class BatchObjective:
     ):
         self.params, self.activations, self.alpha = params, activations, alpha
         self.keep_probs, self.rng, self.head = keep_probs, rng, head
-        self.chunks = RowChunks(threads)
+        self.chunks = RowChunks(threads, widest(params.coefs))
         rows = self.chunks.buffer_rows(max_rows)
         self._spaces = [
             _Workspace(params, rows, params.grad if i == 0 else None)
@@ -332,6 +336,7 @@ class BatchObjective:
         ]
         self._dropout = any(p < 1 for p in keep_probs)
         self._hidden = [W.shape[1] for W in params.coefs[:-1]]  # masks' widths
+        self._network = (params.coefs, params.intercepts, activations, head)
         buffers = [space.Z for space in self._spaces]
         self.logits = ChunkedLogits(params, activations, self.chunks, buffers)
 
@@ -356,16 +361,14 @@ class BatchObjective:
 
     def _part(self, space, ranges, batch, sw_sum):
         """One thread's chunks: their cost, their gradients in ``space.grad``."""
-        X, y, sample_weight, dropout = batch
-        p, cost = self.params, 0.0
-        network = (p.coefs, p.intercepts, self.activations, self.head)
+        *arrays, dropout = batch
+        cost, m = 0.0, arrays[0].shape[0]
         for k, (start, stop) in enumerate(ranges):
             rows = slice(start, stop)
+            chunk = arrays if stop - start == m else [a[rows] for a in arrays]
             cost += cost_and_gradients(
-                X[rows],
-                y[rows],
-                sample_weight[rows],
-                network,
+                *chunk,
+                self._network,
                 _rows_of(dropout, rows),
                 sw_sum,
                 out=space.out(first=k == 0),
@@ -760,4 +763,9 @@ class TrainingSet:
             order = self.rng.permutation(m) if self.shuffle else np.arange(m)
             for batch in gen_batches(m, self.batch_size):
                 rows = order[batch]
-                yield X[rows], y[rows], sample_weight[rows]
+                # take: 6.6 us where X[rows] takes 8.9 (200 x 50 rows)
+                yield (
+                    X.take(rows, axis=0),
+                    y.take(rows, axis=0),
+                    sample_weight.take(rows),
+                )

@@ -34,7 +34,7 @@ from skdnn.utils import _gradient_difference, _numerical_gradients
 @given(m=st.integers(1, 20_000), threads=st.integers(1, 5), rows=st.integers(1, 3_000))
 def test_parts_cover_every_row_once_in_order(m, threads, rows):
     chunks = RowChunks(threads)
-    chunks.ROWS = rows
+    chunks.rows = rows
     parts = chunks.parts(m)
     assert len(parts) == min(threads, -(-m // rows))
     flat = [chunk for part in parts for chunk in part]
@@ -50,8 +50,15 @@ def test_parts_cover_every_row_once_in_order(m, threads, rows):
 
 
 def test_a_batch_of_one_chunk_is_one_part():
-    assert RowChunks(4).parts(RowChunks.ROWS) == [[(0, RowChunks.ROWS)]]
-    assert len(RowChunks(4).parts(RowChunks.ROWS + 1)) == 2
+    rows = RowChunks(4, width=256).rows
+    assert rows == 2048
+    assert RowChunks(4, width=256).parts(rows) == [[(0, rows)]]
+    assert len(RowChunks(4, width=256).parts(rows + 1)) == 2
+
+
+def test_narrow_networks_get_longer_chunks():
+    assert RowChunks(width=16).rows == 16 * RowChunks(width=256).rows
+    assert RowChunks(width=10**7).rows == 1
 
 
 def test_threads_must_be_positive():
@@ -64,7 +71,7 @@ def test_threads_must_be_positive():
 
 def _two_part_chunks():
     chunks = RowChunks(2)
-    chunks.ROWS = 10
+    chunks.rows = 10
     return chunks
 
 
@@ -130,14 +137,14 @@ def _params(rng, sizes, dtype=np.float64):
 def test_chunked_logits_are_the_whole_forward_pass(
     monkeypatch, dtype, rows, threads, given_rows
 ):
-    monkeypatch.setattr(RowChunks, "ROWS", rows)
+    monkeypatch.setattr(RowChunks, "ELEMENTS", rows * 9)
     rng = np.random.default_rng(0)
     params = _params(rng, [6, 9, 4, 3], dtype)
     X = rng.standard_normal((50, 6)).astype(dtype)
     buffers = None
     if given_rows is not None:
         buffers = [[np.empty((given_rows, n), dtype) for n in (9, 4, 3)]]
-    chunks = RowChunks(threads)
+    chunks = RowChunks(threads, width=9)
     logits = ChunkedLogits(params, ["relu", "tanh"], chunks, buffers)
     want = forward_propagation(X, params.coefs, params.intercepts, ["relu", "tanh"])
     # equal up to rounding: BLAS may sum a product of other row counts in
@@ -155,7 +162,7 @@ def test_chunked_logits_are_the_whole_forward_pass(
 
 
 def test_buffers_too_small_are_replaced_not_overrun(monkeypatch):
-    monkeypatch.setattr(RowChunks, "ROWS", 16)
+    monkeypatch.setattr(RowChunks, "ELEMENTS", 16 * 5)
     rng = np.random.default_rng(1)
     params = _params(rng, [3, 5, 1])
     small = [[np.empty((2, 5)), np.empty((2, 1))]]
@@ -225,7 +232,7 @@ def _one_pass(X, y, sample_weight, params, alpha, head, keep_probs, seed):
 def test_chunked_objective_gives_the_one_pass_cost_and_gradient(
     monkeypatch, head, rows, threads, alpha, keep_prob
 ):
-    monkeypatch.setattr(RowChunks, "ROWS", rows)
+    monkeypatch.setattr(RowChunks, "ELEMENTS", rows * 6)
     X, y, sample_weight, params = _problem(head)
     keep_probs = [keep_prob, keep_prob]
     want = _one_pass(X, y, sample_weight, params, alpha, head, keep_probs, seed=5)
@@ -259,7 +266,7 @@ def test_chunked_objective_gives_the_one_pass_cost_and_gradient(
 
 @pytest.mark.parametrize("head", sorted(HEADS))
 def test_chunked_objective_passes_the_gradient_check(monkeypatch, head):
-    monkeypatch.setattr(RowChunks, "ROWS", 8)
+    monkeypatch.setattr(RowChunks, "ELEMENTS", 8 * 6)
     X, y, sample_weight, params = _problem(head, m=30, seed=1)
     objective = BatchObjective(
         params, ["relu", "tanh"], 0.3, [1.0, 1.0], None, 30, head, threads=2
@@ -356,7 +363,7 @@ def test_a_big_batch_fit_uses_its_cores_and_gives_the_one_thread_model(
     with monkeypatch.context() as one_thread:
         one_thread.setenv("SKDNN_BLAS_THREADS", "1")
         one.fit(X, y)
-    monkeypatch.setattr(RowChunks, "ROWS", 64)
+    monkeypatch.setattr(RowChunks, "ELEMENTS", 64 * 16)
     names = _threads_of(monkeypatch)
     chunked = make().set_params(random_state=0).fit(X, y)
     assert blas_threads() == before  # BLAS has its threads back
@@ -380,7 +387,7 @@ def test_fit_does_not_depend_on_the_chunk_size(monkeypatch):
         hidden_layer_sizes=(8,), early_stopping=True, max_iter=30, batch_size=5
     )
     whole = DeepClassifier(random_state=0, **params).fit(X, y)
-    monkeypatch.setattr(RowChunks, "ROWS", 7)
+    monkeypatch.setattr(RowChunks, "ELEMENTS", 7 * 8)
     calls = []
     forward = skdnn._trainers.forward_propagation
 
