@@ -541,8 +541,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """The one place that decides how this fit trains: L-BFGS, the sample
         space (plain full-batch gradient descent, when exact and cheaper), or
         an optimiser in the feature space; full batches of a dask array sum
-        their cost and gradients over its blocks. ``resources`` frees the
-        buffers when the fit ends."""
+        their cost and gradients over its blocks, and big batches in memory
+        run in chunks of rows on the fit's cores (:mod:`skdnn._rows`).
+        ``resources`` frees the buffers and the threads when the fit ends."""
         data, params, activations = state.data, state.params, state.activations
         head = state.target.head
         if not state.blockwise:

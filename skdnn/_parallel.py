@@ -33,6 +33,10 @@ The rule
    ``get_worker`` whether we are inside a dask worker). Each fit gets
    ``max(1, budget // concurrent)`` threads.
 
+A fit alone in its process whose batches are several chunks of rows runs
+the chunks on its own threads instead, one per core, with BLAS on one
+thread (:func:`row_threads`, :mod:`skdnn._rows`).
+
 BLAS limits are process-wide, so the limit is set when the first fit enters
 and adjusted as fits come and go; the original limits come back when the last
 fit of the process leaves. A single fit in a plain process is not limited.
