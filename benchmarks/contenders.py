@@ -7,6 +7,7 @@ the name of the dtype its parameters were trained in (to check that nothing
 was silently upcast).
 """
 
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from functools import partial
 from itertools import pairwise
 
 import numpy as np
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
@@ -151,6 +153,121 @@ def numpy_loop(X, y, coefs, intercepts, k, learning_rate=LEARNING_RATE):
                 np.multiply(dZ[l - 1], A[l] > 0, out=dZ[l - 1])
         for theta, grad in zip(coefs + intercepts, dW + db, strict=True):
             theta -= learning_rate * grad
+
+
+def numpy_adam_epochs(X, y, coefs, intercepts, epochs, rng, hp):
+    """``epochs`` epochs of mini-batch Adam as bare NumPy calls, updating
+    ``coefs`` and ``intercepts`` (views of one flat vector, as skdnn's and
+    MLPClassifier's updates are whole-vector) in place: per batch, the
+    gather of its rows, the forward pass with ReLU, the sigmoid's delta, the
+    backward pass, the L2 term and Adam's update. No cost, no validation, no
+    bookkeeping: what plain NumPy reaches on this machine, a bound for
+    section 2 of ``benchmarks/solvers.py``.
+
+    ``hp``: ``(learning_rate, alpha, batch_size, beta_1, beta_2, epsilon)``;
+    ``coefs``, ``intercepts`` and ``hp`` as in skdnn's ``PackedParameters``
+    and ``AdamOptimizer`` (``tests/test_benchmarks_numpy_loop.py`` checks it
+    against skdnn's fit).
+    """
+    alpha, batch = hp[1], hp[2]
+    theta, views = _packed(coefs, intercepts)
+    grad, grad_views = _packed(coefs, intercepts)
+    m, dtype, last = X.shape[0], X.dtype, len(coefs) - 1
+    penalised = np.zeros_like(theta)
+    for view in _packed_like(penalised, coefs)[0]:
+        view[...] = 1
+    is_coef = penalised.copy()
+    v, s, step = np.zeros_like(theta), np.zeros_like(theta), np.empty_like(theta)
+    Z = [np.empty((batch, W.shape[1]), dtype) for W in coefs]
+    dZ = [np.empty_like(z) for z in Z]
+    Y, t = y.astype(dtype), 0
+    for _ in range(epochs):
+        order = rng.permutation(m)
+        for start in range(0, m, batch):
+            rows = order[start : start + batch]
+            r = rows.size
+            A = [X.take(rows, axis=0), *(z[:r] for z in Z[:-1])]
+            for l, (W, b) in enumerate(zip(*views, strict=True)):
+                out = np.matmul(A[l], W, out=Z[l][:r])
+                out += b
+                if l < last:
+                    np.maximum(out, 0, out=out)
+            delta = expit(Z[last][:r], out=dZ[last][:r])
+            delta -= Y.take(rows)[:, None]
+            delta *= 1 / r
+            for l in reversed(range(last + 1)):
+                np.matmul(A[l].T, delta, out=grad_views[0][l])
+                np.sum(delta, axis=0, out=grad_views[1][l])
+                if l:
+                    below = np.matmul(delta, views[0][l].T, out=dZ[l - 1][:r])
+                    np.multiply(below, A[l] > 0, out=below)
+                    delta = below
+            np.multiply(theta, is_coef, out=penalised)
+            penalised *= alpha / r
+            grad += penalised
+            t += 1
+            _adam_step(theta, grad, (v, s, step), t, hp)
+    for view, value in zip(coefs + intercepts, views[0] + views[1], strict=True):
+        view[...] = value
+
+
+def _adam_step(theta, grad, buffers, t, hp):
+    """Adam's update of ``theta`` in place, as skdnn's ``AdamOptimizer``
+    computes it (``grad`` is overwritten)."""
+    lr, _, _, beta_1, beta_2, eps = hp
+    v, s, step = buffers
+    v *= beta_1
+    np.multiply(grad, 1 - beta_1, out=step)
+    v += step
+    np.multiply(grad, grad, out=grad)
+    grad *= 1 - beta_2
+    s *= beta_2
+    s += grad
+    c = math.sqrt(1 - beta_2**t)  # a Python float: float32 stays float32
+    np.sqrt(s, out=step)
+    step += eps * c
+    np.divide(v, step, out=step)
+    step *= lr * c / (1 - beta_1**t)
+    theta -= step
+
+
+def _packed(coefs, intercepts):
+    """A flat copy of ``coefs`` and ``intercepts`` (layer by layer) and its
+    views of their shapes."""
+    flat = np.concatenate(
+        [a.ravel() for pair in zip(coefs, intercepts, strict=True) for a in pair]
+    )
+    return flat, _packed_like(flat, coefs)
+
+
+def _packed_like(flat, coefs):
+    coef_views, intercept_views, offset = [], [], 0
+    for W in coefs:
+        coef_views.append(flat[offset : offset + W.size].reshape(W.shape))
+        offset += W.size
+        intercept_views.append(flat[offset : offset + W.shape[1]])
+        offset += W.shape[1]
+    return coef_views, intercept_views
+
+
+def numpy_adam_runner(data, hidden, hp):
+    """``run(k)``: :func:`numpy_adam_epochs` for ``k`` epochs on ``data``
+    (``X``, ``y``) from He-scaled weights and zero biases (skdnn's
+    ``relu`` start), shuffled by ``RandomState(0)``."""
+    X, y = data.X, data.y
+    sizes = [X.shape[1], *hidden, 1]
+
+    def run(k):
+        rng = np.random.RandomState(0)
+        coefs = [
+            (rng.standard_normal((a, b)) * np.sqrt(2 / a)).astype(X.dtype)
+            for a, b in pairwise(sizes)
+        ]
+        intercepts = [np.zeros(b, X.dtype) for b in sizes[1:]]
+        numpy_adam_epochs(X, y, coefs, intercepts, k, rng, hp)
+        return coefs[0].dtype.name
+
+    return run
 
 
 def _numpy_loop_runner(workload, X, y):

@@ -63,6 +63,8 @@ FIGURES = (
 )
 #: ``n_iter_no_change`` that never stops a fit.
 NEVER = 2**31 - 1
+#: Section 2's Adam: learning rate, alpha, batch, beta_1, beta_2, epsilon.
+ADAM_HP = (0.001, 1e-4, 200, 0.9, 0.999, 1e-8)
 MS = 1e3
 
 SUMMARY_HEADERS = [
@@ -214,16 +216,19 @@ class Run:
                     partial(_adam_skdnn, DeepBinaryClassifier, (100,)), data
                 ),
                 "mlp": _runner(partial(_adam_mlp, MLPClassifier, (100,)), data),
+                "numpy": contenders.numpy_adam_runner(data, (100,), ADAM_HP),
             }
             with timing.OthersCpu() as others:
                 results = timing.per_iteration(runners, iterations, self.repeats)
             (skdnn, trained), (mlp, mlp_trained) = results["skdnn"], results["mlp"]
+            bare = results["numpy"][0]
             ratio = skdnn / mlp
             if dtype == "float64":
                 self.adam_ratio = ratio
             rows.append(
-                [dtype, f"{trained} / {mlp_trained}", skdnn * MS, mlp * MS, ratio]
-                + [mlp / skdnn, others.percent]
+                [dtype, f"{trained} / {mlp_trained}", skdnn * MS, mlp * MS]
+                + [bare * MS, ratio, mlp / skdnn, mlp / bare, skdnn / bare]
+                + [others.percent]
             )
             summary.append(
                 [
@@ -247,14 +252,22 @@ class Run:
             f"noise. ms per epoch = `(t(max_iter={iterations[1]}) - "
             f"t(max_iter={iterations[0]})) / {iterations[1] - iterations[0]}`, "
             f"median of {self.repeats} alternating repeats. *trained in*: "
-            "dtype of the fitted weights, skdnn / MLPClassifier.",
+            "dtype of the fitted weights, skdnn / MLPClassifier. *bare NumPy "
+            "loop*: the same epochs as bare NumPy calls (the gather, forward, "
+            "backward, L2 and Adam's whole-vector update; no cost, no "
+            "validation, no bookkeeping; `benchmarks.contenders."
+            "numpy_adam_epochs`), what plain NumPy reaches here; *its "
+            "speed-up*: MLPClassifier / bare NumPy loop.",
             [
                 "dtype",
                 "trained in",
                 "skdnn (ms / epoch)",
                 "MLPClassifier (ms / epoch)",
+                "bare NumPy loop (ms / epoch)",
                 "skdnn / MLPClassifier",
                 "speed-up",
+                "its speed-up",
+                "skdnn / bare NumPy loop",
                 "others' CPU %",
             ],
             rows,
