@@ -350,8 +350,15 @@ def _big(seed=0, m=600):
         lambda: DeepBinaryClassifier((16, 8), max_iter=6, learning_rate=0.1),
         lambda: DeepClassifier((8,), solver="lbfgs", max_iter=15),
         lambda: DeepRegressor((8,), batch_size=300, max_iter=4),
+        lambda: DeepBinaryClassifier(
+            (16, 8),
+            max_iter=6,
+            learning_rate=0.1,
+            early_stopping=True,
+            validation_fraction=0.5,
+        ),
     ],
-    ids=["gd", "lbfgs", "adam-batches-of-300"],
+    ids=["gd", "lbfgs", "adam-batches-of-300", "gd-early-stopping"],
 )
 def test_a_big_batch_fit_uses_its_cores_and_gives_the_one_thread_model(
     monkeypatch, make
@@ -372,6 +379,11 @@ def test_a_big_batch_fit_uses_its_cores_and_gives_the_one_thread_model(
     assert bool(workers) == (budget > 1)
     assert len(names) > chunked.n_iter_  # several chunks a batch
     np.testing.assert_allclose(chunked.loss_curve_, one.loss_curve_, rtol=1e-9)
+    if chunked.early_stopping:  # 300 validation rows in chunks of 64
+        assert len(chunked.validation_loss_curve_) == chunked.n_iter_
+        np.testing.assert_allclose(
+            chunked.validation_loss_curve_, one.validation_loss_curve_, rtol=1e-9
+        )
     for a, b in zip(chunked.coefs_, one.coefs_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
 
