@@ -22,14 +22,20 @@ def _engine_steps(X, y, coefs, intercepts, k, learning_rate):
             theta -= learning_rate * grad
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_numpy_loop_matches_the_engine(dtype):
-    rng = np.random.default_rng(0)
+def _problem(dtype, seed):
+    """60 x 5 rows, labels, and a network (5, 8, 4, 1) of random weights."""
+    rng = np.random.default_rng(seed)
     X = rng.standard_normal((60, 5)).astype(dtype)
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
     sizes = [5, 8, 4, 1]
     coefs = [rng.standard_normal((a, b)).astype(dtype) for a, b in pairwise(sizes)]
     intercepts = [rng.standard_normal(b).astype(dtype) for b in sizes[1:]]
+    return X, y, coefs, intercepts
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numpy_loop_matches_the_engine(dtype):
+    X, y, coefs, intercepts = _problem(dtype, seed=0)
     first = coefs[0].copy()
     ours = [c.copy() for c in coefs], [b.copy() for b in intercepts]
     numpy_loop(X, y, *ours, k=5, learning_rate=0.1)
@@ -53,12 +59,7 @@ def test_numpy_adam_epochs_match_skdnns_trainer(dtype):
         TrainingSet,
     )
 
-    rng = np.random.default_rng(1)
-    X = rng.standard_normal((60, 5)).astype(dtype)
-    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
-    sizes = [5, 8, 4, 1]
-    coefs = [rng.standard_normal((a, b)).astype(dtype) for a, b in pairwise(sizes)]
-    intercepts = [rng.standard_normal(b).astype(dtype) for b in sizes[1:]]
+    X, y, coefs, intercepts = _problem(dtype, seed=1)
     hp = (0.01, 0.3, 16, 0.9, 0.999, 1e-8)
     ours = [c.copy() for c in coefs], [b.copy() for b in intercepts]
     numpy_adam_epochs(X, y, *ours, 3, np.random.RandomState(7), hp)

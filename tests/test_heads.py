@@ -1,10 +1,12 @@
 """The output heads (skdnn.heads): every head x hidden activation passes the
-gradient check, and each head's loss is the textbook one."""
+gradient check, in one pass and in chunks on two threads, and each head's
+loss is the textbook one."""
 
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
 
+from skdnn._rows import RowChunks
 from skdnn._trainers import BatchObjective, PackedParameters
 from skdnn.activations import ACTIVATIONS
 from skdnn.heads import HEADS
@@ -24,10 +26,15 @@ def _target(head, rng, m):
     return rng.standard_normal((m, k)) + (head == "relu") * 1.0
 
 
+@pytest.mark.parametrize("threads", [1, 2], ids=["one-pass", "chunks-on-2-threads"])
 @pytest.mark.parametrize("alpha", [0.0, 0.3], ids=["no-l2", "l2"])
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("head", sorted(HEADS))
-def test_every_head_and_activation_passes_the_gradient_check(head, activation, alpha):
+def test_every_head_and_activation_passes_the_gradient_check(
+    monkeypatch, head, activation, alpha, threads
+):
+    if threads > 1:  # chunks of 8 rows (the widest layer has 5 units)
+        monkeypatch.setattr(RowChunks, "ELEMENTS", 8 * 5)
     rng = np.random.RandomState(0)
     m, k = 30, N_OUTPUTS[head]
     X, Y = rng.standard_normal((m, 4)), _target(head, rng, m)
@@ -39,7 +46,10 @@ def test_every_head_and_activation_passes_the_gradient_check(head, activation, a
     # the relu head exactly on its kink, where no derivative exists
     intercepts = [rng.uniform(0.1, 0.3, size=b.shape) for b in intercepts]
     params = PackedParameters(coefs, intercepts, np.float64)
-    objective = BatchObjective(params, [activation], alpha, [1.0], None, m, head)
+    objective = BatchObjective(
+        params, [activation], alpha, [1.0], None, m, head, threads
+    )
+    assert len(objective.chunks.parts(m)) == threads  # 2 x 2 chunks, or 1
     objective(X, Y, sample_weight)
     grad = params.grad.copy()
 
@@ -47,6 +57,7 @@ def test_every_head_and_activation_passes_the_gradient_check(head, activation, a
         return objective(X, Y, sample_weight)
 
     (gradapprox,) = _numerical_gradients([params.theta], cost, 1e-6)
+    objective.close()
     assert _gradient_difference(grad, gradapprox) < 1e-7
 
 
