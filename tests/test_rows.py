@@ -7,6 +7,7 @@ with BLAS on one thread, and gives BLAS its threads back."""
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import numpy as np
@@ -394,3 +395,48 @@ def test_fit_does_not_depend_on_the_chunk_size(monkeypatch):
     )
     for a, b in zip(chunked.coefs_, whole.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_concurrent_threaded_fits_give_their_sequential_models(monkeypatch):
+    """Two big-batch fits at once in threads of this process: each gets one
+    row thread (running == 2) or, if it started alone, both cores; either
+    way the models are the sequential ones and BLAS gets its threads back."""
+    monkeypatch.setattr(RowChunks, "ELEMENTS", 64 * 16)
+    X, target = _big(seed=3)
+    y = (target > 0).astype(int)
+    before = blas_threads()
+
+    def fit(seed):
+        return DeepBinaryClassifier(
+            (16, 8), max_iter=8, learning_rate=0.1, random_state=seed
+        ).fit(X, y)
+
+    alone = [fit(0), fit(1)]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(fit, [0, 1]))
+    assert blas_threads() == before
+    assert _parallel._state["running"] == 0
+    for a, b in zip(together, alone, strict=True):
+        np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
+
+
+def test_a_chunk_that_raises_stops_the_fit_and_gives_blas_back(monkeypatch):
+    monkeypatch.setattr(RowChunks, "ELEMENTS", 64 * 16)
+    X, target = _big()
+    compute = skdnn._trainers.cost_and_gradients
+
+    def fails_in_a_worker(*args, **kwargs):
+        if threading.current_thread().name.startswith("skdnn-rows"):
+            raise MemoryError("a chunk failed")
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(skdnn._trainers, "cost_and_gradients", fails_in_a_worker)
+    before = blas_threads()
+    estimator = DeepBinaryClassifier((16, 8), max_iter=3)
+    if _budget() > 1:
+        with pytest.raises(MemoryError, match="a chunk failed"):
+            estimator.fit(X, (target > 0).astype(int))
+        assert not hasattr(estimator, "coefs_")
+    assert blas_threads() == before
+    assert _parallel._state["running"] == 0
+    assert not [t for t in threading.enumerate() if t.name.startswith("skdnn-rows")]
