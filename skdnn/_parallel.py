@@ -209,19 +209,23 @@ def _threads_of_this_fit():
 
 
 @contextmanager
-def row_threads():
+def row_threads(chunks):
     """For a fit inside :func:`blas_thread_limit` that splits the rows of
-    its batches among threads (:mod:`skdnn._rows`): yields how many threads
-    it may run, and holds BLAS on one thread meanwhile (each thread's
-    products then run on its own core).
+    its batches into ``chunks`` chunks, computed on threads
+    (:mod:`skdnn._rows`): yields how many threads it may run, and holds
+    BLAS on one thread meanwhile (each thread's products then run on its
+    own core).
 
     A fit alone in its process gets its cores (``SKDNN_BLAS_THREADS`` or
-    the process's budget); any other fit gets 1 thread, and BLAS is left
-    alone. A fit that starts meanwhile sets the BLAS limit by the rule of
-    the module's docstring; the threads then share the cores with BLAS's.
+    the process's budget) if it has a chunk for each; any other fit gets 1
+    thread, and BLAS is left alone. A fit that starts meanwhile sets the
+    BLAS limit by the rule of the module's docstring; the threads then
+    share the cores with BLAS's.
     """
     with _lock:
         threads = _threads_of_this_fit()
+        if threads > chunks:  # BLAS's threads would use more cores
+            threads = 1
         if threads > 1:
             _apply(1)
     try:

@@ -198,35 +198,37 @@ def _rows_of(dropout, rows):
 
 class _Workspace:
     """One thread's buffers for chunks of up to ``rows`` rows: ``Z[l]`` and
-    ``dZ[l]`` per layer, the thread's gradients ``grad`` (flat, in the
-    layout of ``theta``; ``params.grad`` itself for the first thread) and,
-    for the second chunk on, a scratch to add into it."""
+    ``dZ[l]`` per layer, and a scratch gradient (flat, in the layout of
+    ``theta``) for the chunks of a slot after its first."""
 
-    def __init__(self, params, rows, grad=None):
+    def __init__(self, params, rows):
         dtype = params.theta.dtype
         widths = [W.shape[1] for W in params.coefs]
         self.Z = [np.empty((rows, n), dtype=dtype) for n in widths]
         self.deltas = [np.empty((rows, n), dtype=dtype) for n in widths]
-        self.grad = np.zeros_like(params.theta) if grad is None else grad
-        self._coefs, self._scratch = params.coefs, None
-        # the views once, not per batch: 3 us of adam's 190 us per batch
-        self._outs = [self._out(self.grad), None]
+        self._params, self._scratch = params, None
 
-    def _out(self, flat):
-        return (self.Z, self.deltas, *PackedParameters._views(flat, self._coefs))
-
-    def out(self, first):
-        """``out`` for :func:`cost_and_gradients`: into ``grad`` for the
-        first chunk, into the scratch (see :meth:`add_scratch`) after."""
-        if first:
-            return self._outs[0]
+    def out(self, slot_grad):
+        """``out`` for :func:`cost_and_gradients`, into ``slot_grad`` (a
+        :class:`_SlotGradient`) or, when ``None``, into the scratch."""
+        if slot_grad is not None:
+            return (self.Z, self.deltas, *slot_grad.views)
         if self._scratch is None:
-            self._scratch = np.empty_like(self.grad)
-            self._outs[1] = self._out(self._scratch)
-        return self._outs[1]
+            self._scratch = _SlotGradient(self._params)
+        return (self.Z, self.deltas, *self._scratch.views)
 
-    def add_scratch(self):
-        self.grad += self._scratch
+    def add_scratch(self, slot_grad):
+        slot_grad.flat += self._scratch.flat
+
+
+class _SlotGradient:
+    """The gradients of one slot of chunks: flat, in the layout of ``theta``
+    (``params.grad`` itself for the first slot), and their views."""
+
+    def __init__(self, params, flat=None):
+        self.flat = np.zeros_like(params.theta) if flat is None else flat
+        # the views once, not per batch: 3 us of adam's 190 us per batch
+        self.views = PackedParameters._views(self.flat, params.coefs)
 
 
 class ChunkedLogits:
@@ -262,32 +264,33 @@ class ChunkedLogits:
         """``Z_L`` of shape ``(m, k)``."""
         p, m = self.params, X.shape[0]
         Z_L = np.empty((m, p.coefs[-1].shape[1]), dtype=p.theta.dtype)
-        buffers = self._chunk_buffers(self.chunks.parts(m))
+        buffers = self._chunk_buffers(m)
 
-        def part(i, ranges):
-            for start, stop in ranges:
-                out = [Z[: stop - start] for Z in buffers[i]]
+        def slot(worker, i, chunks):
+            for start, stop in chunks:
+                out = [Z[: stop - start] for Z in buffers[worker]]
                 cache = forward_propagation(
                     X[start:stop], p.coefs, p.intercepts, self.activations, out=out
                 )
                 Z_L[start:stop] = cache[-1]
 
-        self.chunks.map(part, m)
+        self.chunks.map(slot, m)
         return Z_L
 
-    def _chunk_buffers(self, parts):
-        """Buffers for every part, each as large as the part's chunks."""
-        rows = max(stop - start for part in parts for start, stop in part)
-        buffers = self._buffers
+    def _chunk_buffers(self, m):
+        """Buffers for every thread, each as large as the chunks of ``m``."""
+        rows = max(b - a for chunks in self.chunks.slots(m) for a, b in chunks)
+        workers, buffers = self.chunks.workers(m), self._buffers
         if (
             buffers is None
-            or len(buffers) < len(parts)
-            or min(b[0].shape[0] for b in buffers[: len(parts)]) < rows
+            or len(buffers) < workers
+            or min(b[0].shape[0] for b in buffers[:workers]) < rows
         ):
             dtype = self.params.theta.dtype
             widths = [W.shape[1] for W in self.params.coefs]
             buffers = [
-                [np.empty((rows, n), dtype=dtype) for n in widths] for _ in parts
+                [np.empty((rows, n), dtype=dtype) for n in widths]
+                for _ in range(workers)
             ]
             self._buffers = buffers
         return buffers
@@ -326,11 +329,13 @@ class BatchObjective:
     ):
         self.params, self.activations, self.alpha = params, activations, alpha
         self.keep_probs, self.rng, self.head = keep_probs, rng, head
-        self.chunks = RowChunks(threads, widest(params.coefs))
+        gradient_bytes = params.grad.nbytes
+        self.chunks = RowChunks(threads, widest(params.coefs), gradient_bytes)
         rows = self.chunks.buffer_rows(max_rows)
-        self._spaces = [
-            _Workspace(params, rows, params.grad if i == 0 else None)
-            for i in range(len(self.chunks.parts(max_rows)))
+        workers = range(self.chunks.workers(max_rows))
+        self._spaces = [_Workspace(params, rows) for _ in workers]
+        self._slot_grads = [_SlotGradient(params, params.grad)] + [
+            _SlotGradient(params) for _ in self.chunks.slots(max_rows)[1:]
         ]
         self._dropout = any(p < 1 for p in keep_probs)
         self._hidden = [W.shape[1] for W in params.coefs[:-1]]  # masks' widths
@@ -349,19 +354,21 @@ class BatchObjective:
         batch = (X, y, sample_weight, dropout)
         sw_sum = sample_weight.sum()  # once, for the cost and the gradients
 
-        def part(i, ranges):
-            return self._part(self._spaces[i], ranges, batch, sw_sum)
+        def slot(worker, i, chunks):
+            space, grad = self._spaces[worker], self._slot_grads[i]
+            return self._slot(space, grad, chunks, batch, sw_sum)
 
-        costs = self.chunks.map(part, m)
-        for space in self._spaces[1 : len(costs)]:
-            p.grad += space.grad
+        costs = self.chunks.map(slot, m)
+        for grad in self._slot_grads[1 : len(costs)]:  # in the slots' order
+            p.grad += grad.flat
         return p.add_penalty(sum(costs), self.alpha, sw_sum)
 
-    def _part(self, space, ranges, batch, sw_sum):
-        """One thread's chunks: their cost, their gradients in ``space.grad``."""
+    def _slot(self, space, grad, chunks, batch, sw_sum):
+        """One slot's chunks, on one thread: their cost, their gradients in
+        ``grad``."""
         *arrays, dropout = batch
         cost, m = 0.0, arrays[0].shape[0]
-        for k, (start, stop) in enumerate(ranges):
+        for k, (start, stop) in enumerate(chunks):
             rows = slice(start, stop)
             chunk = arrays if stop - start == m else [a[rows] for a in arrays]
             cost += cost_and_gradients(
@@ -369,10 +376,10 @@ class BatchObjective:
                 self._network,
                 _rows_of(dropout, rows),
                 sw_sum,
-                out=space.out(first=k == 0),
+                out=space.out(grad if k == 0 else None),
             )[0]
             if k:
-                space.add_scratch()
+                space.add_scratch(grad)
         return cost
 
     def final(self, X, y, sample_weight):
@@ -384,7 +391,7 @@ class BatchObjective:
 
     def close(self):
         """Free the buffers and stop the threads."""
-        self._spaces = None
+        self._spaces = self._slot_grads = None
         self.logits.close()
         self.chunks.close()
 

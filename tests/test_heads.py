@@ -49,7 +49,7 @@ def test_every_head_and_activation_passes_the_gradient_check(
     objective = BatchObjective(
         params, [activation], alpha, [1.0], None, m, head, threads
     )
-    assert len(objective.chunks.parts(m)) == threads  # 2 x 2 chunks, or 1
+    assert objective.chunks.workers(m) == threads  # 4 chunks of 8 rows, or 1
     objective(X, Y, sample_weight)
     grad = params.grad.copy()
 

@@ -32,28 +32,45 @@ from skdnn.heads import HEADS
 
 
 @given(m=st.integers(1, 20_000), threads=st.integers(1, 5), rows=st.integers(1, 3_000))
-def test_parts_cover_every_row_once_in_order(m, threads, rows):
+def test_slots_cover_every_row_once_in_order(m, threads, rows):
     chunks = RowChunks(threads)
     chunks.rows = rows
-    parts = chunks.parts(m)
-    assert len(parts) == min(threads, -(-m // rows))
-    flat = [chunk for part in parts for chunk in part]
+    slots = chunks.slots(m)
+    assert len(slots) == min(RowChunks.SLOTS, -(-m // rows))
+    assert chunks.workers(m) == min(threads, len(slots))
+    flat = [chunk for slot in slots for chunk in slot]
     assert flat[0][0] == 0 and flat[-1][1] == m
     assert all(a[1] == b[0] for a, b in pairwise(flat))  # consecutive
-    assert all(1 <= stop - start <= rows for start, stop in flat)
-    sizes = [part[-1][1] - part[0][0] for part in parts]
-    assert max(sizes) - min(sizes) <= 1  # the threads share the rows evenly
-    for part in parts:
-        lengths = [stop - start for start, stop in part]
-        assert max(lengths) - min(lengths) <= 1
-    assert chunks.parts(m) is parts  # worked out once per batch size
+    lengths = [stop - start for start, stop in flat]
+    assert min(lengths) >= 1 and max(lengths) <= rows
+    assert max(lengths) - min(lengths) <= 1  # chunks of nearly equal size
+    assert len(flat) == -(-m // rows)  # as few chunks as fit
+    counts = [len(slot) for slot in slots]
+    assert max(counts) - min(counts) <= 1  # the slots share the chunks evenly
+    assert chunks.slots(m) is slots  # worked out once per batch size
+    # the slots do not depend on the threads: nor do the sums over them
+    other = RowChunks(1 + threads % 3)
+    other.rows = rows
+    assert other.slots(m) == slots
 
 
-def test_a_batch_of_one_chunk_is_one_part():
+def test_a_batch_of_one_chunk_is_one_slot():
     rows = RowChunks(4, width=256).rows
     assert rows == 2048
-    assert RowChunks(4, width=256).parts(rows) == [[(0, rows)]]
-    assert len(RowChunks(4, width=256).parts(rows + 1)) == 2
+    assert RowChunks(4, width=256).slots(rows) == [[(0, rows)]]
+    assert RowChunks(4, width=256).workers(rows) == 1
+    assert len(RowChunks(4, width=256).slots(rows + 1)) == 2
+
+
+def test_the_slots_gradients_fit_in_slot_bytes_but_every_thread_has_one():
+    small, big = 1000, RowChunks.SLOT_BYTES // 3
+    assert RowChunks(2, gradient_bytes=small).max_slots == RowChunks.SLOTS
+    assert RowChunks(2, gradient_bytes=big).max_slots == 3
+    assert RowChunks(4, gradient_bytes=big).max_slots == 4
+    assert RowChunks(2, gradient_bytes=RowChunks.SLOT_BYTES * 2).max_slots == 2
+    chunks = RowChunks(2, gradient_bytes=big)
+    chunks.rows = 10
+    assert len(chunks.slots(1000)) == 3  # 100 chunks in 3 slots
 
 
 def test_narrow_networks_get_longer_chunks():
@@ -66,58 +83,94 @@ def test_threads_must_be_positive():
         RowChunks(0)
 
 
-# -- RowChunks.map: how the parts run ---------------------------------------------
+# -- RowChunks.map: how the slots run ---------------------------------------------
 
 
-def _two_part_chunks():
+def _two_threads():
+    """Two threads and chunks of 10 rows: 20 rows make two slots."""
     chunks = RowChunks(2)
     chunks.rows = 10
     return chunks
 
 
-def test_map_runs_the_parts_at_once_and_keeps_their_order():
-    chunks = _two_part_chunks()
+def test_map_runs_the_slots_at_once_and_keeps_their_order():
+    chunks = _two_threads()
     barrier = threading.Barrier(2, timeout=10)  # only passes if both run at once
 
-    def part(i, ranges):
+    def slot(worker, i, ranges):
         barrier.wait()
-        return i, ranges, threading.current_thread().name
+        return i, ranges, worker, threading.current_thread().name
 
     try:
-        results = chunks.map(part, 20)
+        results = chunks.map(slot, 20)
     finally:
         chunks.close()
     assert [r[:2] for r in results] == [(0, [(0, 10)]), (1, [(10, 20)])]
-    assert results[0][2] != results[1][2]
-    assert results[1][2].startswith("skdnn-rows")
+    assert sorted(r[2] for r in results) == [0, 1]  # each thread its buffers
+    names = {r[2]: r[3] for r in results}
+    assert names[1].startswith("skdnn-rows") and names[0] != names[1]
 
 
-def test_map_waits_for_every_part_when_one_raises():
-    chunks, ended = _two_part_chunks(), []
+def test_a_slow_thread_takes_fewer_slots():
+    chunks, done = _two_threads(), []
 
-    def part(i, ranges):
+    def slot(worker, i, ranges):
+        if worker == 1:
+            time.sleep(0.3)  # as a thread that shares its core would be
+        done.append(worker)
+        return i
+
+    try:
+        assert chunks.map(slot, 80) == list(range(8))
+    finally:
+        chunks.close()
+    assert done.count(0) >= 6  # the calling thread took the others' share
+
+
+def test_map_waits_for_every_thread_when_one_raises():
+    chunks, ended, running = _two_threads(), [], threading.Event()
+
+    def slot(worker, i, ranges):
         if i == 0:
-            raise RuntimeError("part 0 failed")
+            assert running.wait(10)  # slot 1 is being computed
+            raise RuntimeError("slot 0 failed")
+        running.set()
         time.sleep(0.2)
         ended.append(i)
 
-    with pytest.raises(RuntimeError, match="part 0 failed"):
-        chunks.map(part, 20)
-    assert ended == [1]  # the other part had finished writing
+    with pytest.raises(RuntimeError, match="slot 0 failed"):
+        chunks.map(slot, 20)
+    assert ended == [1]  # the other thread had finished writing
     chunks.close()
     assert chunks._pool is None
 
 
-def test_the_threads_compute_under_the_callers_errstate():
-    chunks = _two_part_chunks()
+def test_no_slot_starts_after_one_raised():
+    chunks, started = RowChunks(1), []
+    chunks.rows = 10
 
-    def part(i, ranges):
+    def slot(worker, i, ranges):
+        started.append(i)
+        raise RuntimeError("failed")
+
+    with pytest.raises(RuntimeError):
+        chunks.map(slot, 80)
+    assert started == [0]
+
+
+def test_the_threads_compute_under_the_callers_errstate():
+    chunks = _two_threads()
+    barrier = threading.Barrier(2, timeout=10)  # both threads compute
+
+    def slot(worker, i, ranges):
+        barrier.wait()
         return np.float64(1.0) / np.float64(0.0)
 
     with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
-        chunks.map(part, 20)
+        chunks.map(slot, 20)
+    barrier.reset()
     with np.errstate(divide="ignore"):
-        assert chunks.map(part, 20) == [np.inf, np.inf]
+        assert chunks.map(slot, 20) == [np.inf, np.inf]
     chunks.close()
 
 
@@ -264,6 +317,26 @@ def test_chunked_objective_gives_the_one_pass_cost_and_gradient(
         objective.close()
 
 
+@pytest.mark.parametrize("head", sorted(HEADS))
+def test_the_numbers_do_not_depend_on_the_threads(monkeypatch, head):
+    monkeypatch.setattr(RowChunks, "ELEMENTS", 4 * 6)  # 15 chunks, 8 slots
+    X, y, sample_weight, params = _problem(head)
+    seen = []
+    for threads in (1, 2, 3):
+        objective = BatchObjective(
+            params, ["relu", "tanh"], 0.4, [1.0, 1.0], None, 60, head, threads
+        )
+        try:
+            cost = objective(X, y, sample_weight)
+            seen.append((cost, params.grad.copy(), objective.logits(X)))
+        finally:
+            objective.close()
+    for cost, grad, logits in seen[1:]:
+        assert cost == seen[0][0]
+        np.testing.assert_array_equal(grad, seen[0][1])
+        np.testing.assert_array_equal(logits, seen[0][2])
+
+
 # -- row_threads: who gets the cores ---------------------------------------------------
 
 
@@ -273,30 +346,37 @@ def _budget():
 
 def test_outside_a_fit_there_is_one_row_thread_and_blas_is_left_alone():
     before = blas_threads()
-    with row_threads() as threads:
+    with row_threads(8) as threads:
         assert threads == 1
         assert blas_threads() == before
 
 
 def test_a_fit_alone_gets_its_cores_with_blas_on_one_thread():
     before, budget = blas_threads(), _budget()
-    with blas_thread_limit(), row_threads() as threads:
+    with blas_thread_limit(), row_threads(8) as threads:
         assert threads == budget
         assert blas_threads() == (1 if threads > 1 else before)
     assert blas_threads() == before
     assert _parallel._state["running"] == 0
 
 
+def test_a_fit_with_fewer_chunks_than_cores_leaves_blas_its_threads():
+    before, budget = blas_threads(), _budget()
+    with blas_thread_limit(), row_threads(budget - 1) as threads:
+        assert threads == 1
+        assert blas_threads() == before
+
+
 def test_concurrent_fits_get_one_row_thread_each():
     before = blas_threads()
-    with blas_thread_limit(), blas_thread_limit(), row_threads() as threads:
+    with blas_thread_limit(), blas_thread_limit(), row_threads(8) as threads:
         assert threads == 1  # two fits in this process: BLAS divides the cores
     assert blas_threads() == before
 
 
 def test_skdnn_blas_threads_sets_the_row_threads(monkeypatch):
     monkeypatch.setenv("SKDNN_BLAS_THREADS", "1")
-    with blas_thread_limit(), row_threads() as threads:
+    with blas_thread_limit(), row_threads(8) as threads:
         assert threads == 1
 
 
