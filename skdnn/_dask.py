@@ -144,7 +144,7 @@ def _workspace(fit, rows, widths, dtype):
     if kept is None or kept[0] != fit or kept[1] < rows:
         if kept is not None and kept[0] == fit:
             rows = max(rows, kept[1])
-        buffers = [[np.empty((rows, n), dtype=dtype) for n in widths] for _ in "Zd"]
+        buffers = [_trainers.layer_buffers(rows, widths, dtype) for _ in "Zd"]
         kept = (fit, rows, *buffers)
         with _workspaces_lock:
             _workspaces[thread] = kept

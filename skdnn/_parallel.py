@@ -193,11 +193,17 @@ def _leave():
         _apply(None)
         _state["budget"] = None
     else:
-        try:
-            limit = threads_per_fit(_state["running"])
-        except ValueError:  # SKDNN_BLAS_THREADS changed under us: keep the limit
-            return
-        _apply(limit if limit is not None else _state["budget"])
+        _apply_rule()
+
+
+def _apply_rule():
+    """Set the BLAS limit the rule gives the fits running now (at least
+    one). Under _lock."""
+    try:
+        limit = threads_per_fit(_state["running"])
+    except ValueError:  # SKDNN_BLAS_THREADS changed under us: keep the limit
+        return
+    _apply(limit if limit is not None else _state["budget"])
 
 
 def _threads_of_this_fit():
@@ -233,16 +239,7 @@ def row_threads(chunks):
     finally:
         if threads > 1:
             with _lock:
-                _give_back()
-
-
-def _give_back():
-    """BLAS's threads back to the rule after :func:`row_threads`. Under _lock."""
-    try:
-        limit = threads_per_fit(_state["running"])
-    except ValueError:  # SKDNN_BLAS_THREADS changed under us: keep the limit
-        return
-    _apply(limit)
+                _apply_rule()  # BLAS's threads back
 
 
 def _is_numpys(filepath):

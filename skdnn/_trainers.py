@@ -134,6 +134,12 @@ class PackedParameters:
 # -- objectives: course steps 2-4 -------------------------------------------------
 
 
+def layer_buffers(rows, widths, dtype):
+    """One empty ``(rows, n_l)`` array per layer of width ``n_l``: the
+    buffers a forward or backward pass over ``rows`` rows writes into."""
+    return [np.empty((rows, n), dtype=dtype) for n in widths]
+
+
 def cost_and_gradients(X, y, sample_weight, network, dropout, sw_sum, out=None):
     """Steps 2-4 on rows of a batch: their share of ``J`` (no L2 term), and
     their gradients written into ``out``.
@@ -204,8 +210,8 @@ class _Workspace:
     def __init__(self, params, rows):
         dtype = params.theta.dtype
         widths = [W.shape[1] for W in params.coefs]
-        self.Z = [np.empty((rows, n), dtype=dtype) for n in widths]
-        self.deltas = [np.empty((rows, n), dtype=dtype) for n in widths]
+        self.Z = layer_buffers(rows, widths, dtype)
+        self.deltas = layer_buffers(rows, widths, dtype)
         self._params, self._scratch = params, None
 
     def out(self, slot_grad):
@@ -288,10 +294,7 @@ class ChunkedLogits:
         ):
             dtype = self.params.theta.dtype
             widths = [W.shape[1] for W in self.params.coefs]
-            buffers = [
-                [np.empty((rows, n), dtype=dtype) for n in widths]
-                for _ in range(workers)
-            ]
+            buffers = [layer_buffers(rows, widths, dtype) for _ in range(workers)]
             self._buffers = buffers
         return buffers
 
@@ -583,8 +586,8 @@ class SampleSpaceTrainer(GradientTrainer):
         self._c = 1.0
         self._W1_0_squared_norm = np.vdot(W1_0, W1_0)
         m, widths = X.shape[0], [W.shape[1] for W in params.coefs]
-        self._Z = [np.empty((m, n), dtype=X.dtype) for n in widths]
-        self._deltas = [np.empty((m, n), dtype=X.dtype) for n in widths]
+        self._Z = layer_buffers(m, widths, X.dtype)
+        self._deltas = layer_buffers(m, widths, X.dtype)
         self._rows = None  # (X, X @ W1_0, X @ X_train.T) for logit
 
     def _forward(self, GC, P, out=None):
