@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skdnn import DeepBinaryClassifier
+from skdnn._trainers import PackedParameters
 
 from .workloads import LEARNING_RATE
 
@@ -170,13 +171,15 @@ def numpy_adam_epochs(X, y, coefs, intercepts, epochs, rng, hp):
     against skdnn's fit).
     """
     alpha, batch = hp[1], hp[2]
-    theta, views = _packed(coefs, intercepts)
-    grad, grad_views = _packed(coefs, intercepts)
     m, dtype, last = X.shape[0], X.dtype, len(coefs) - 1
-    penalised = np.zeros_like(theta)
-    for view in _packed_like(penalised, coefs)[0]:
+    packed = PackedParameters(coefs, intercepts, dtype)  # skdnn's layout
+    theta, grad = packed.theta, packed.grad
+    views = packed.coefs, packed.intercepts
+    grad_views = packed.coef_grads, packed.intercept_grads
+    is_coef = np.zeros_like(theta)
+    for view in PackedParameters._views(is_coef, coefs)[0]:
         view[...] = 1
-    is_coef = penalised.copy()
+    penalised = np.empty_like(theta)
     v, s, step = np.zeros_like(theta), np.zeros_like(theta), np.empty_like(theta)
     Z = [np.empty((batch, W.shape[1]), dtype) for W in coefs]
     dZ = [np.empty_like(z) for z in Z]
@@ -229,25 +232,6 @@ def _adam_step(theta, grad, buffers, t, hp):
     np.divide(v, step, out=step)
     step *= lr * c / (1 - beta_1**t)
     theta -= step
-
-
-def _packed(coefs, intercepts):
-    """A flat copy of ``coefs`` and ``intercepts`` (layer by layer) and its
-    views of their shapes."""
-    flat = np.concatenate(
-        [a.ravel() for pair in zip(coefs, intercepts, strict=True) for a in pair]
-    )
-    return flat, _packed_like(flat, coefs)
-
-
-def _packed_like(flat, coefs):
-    coef_views, intercept_views, offset = [], [], 0
-    for W in coefs:
-        coef_views.append(flat[offset : offset + W.size].reshape(W.shape))
-        offset += W.size
-        intercept_views.append(flat[offset : offset + W.shape[1]])
-        offset += W.shape[1]
-    return coef_views, intercept_views
 
 
 def numpy_adam_runner(data, hidden, hp):
